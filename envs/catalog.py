@@ -1,0 +1,101 @@
+"""The environments by stable name, with their problem metric and baseline players.
+
+Entries name classes and functions as ``"module:attr"`` strings so that listing the catalog
+imports nothing heavy; :meth:`EnvEntry.make` and :meth:`EnvEntry.baselines` import on use.
+``rllib_gnn`` registers every entry with Ray Tune under the same name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from envs._validation import require_choice
+
+
+def _load(path: str) -> Any:
+    module, attr = path.split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    """One registered environment.
+
+    Attributes:
+        env_class: ``"module:Class"`` of the gymnasium Env or PettingZoo ParallelEnv.
+        multi_agent: whether it is a PettingZoo ParallelEnv.
+        metric: the ``info`` key holding the problem metric at episode end.
+        goal: ``"min"`` or ``"max"`` — which way the metric improves.
+        baselines: baseline name -> ``"module:function"`` playing one episode
+            (``function(env, seed) -> final info``).
+        reference: the baseline that is optimal (exact) or the strongest heuristic, the
+            denominator of "ratio to the baseline".
+        summary: one line for ``rllib-gnn envs``.
+    """
+
+    env_class: str
+    multi_agent: bool
+    metric: str
+    goal: str
+    baselines: dict[str, str] = field(default_factory=dict)
+    reference: str | None = None
+    summary: str = ""
+
+    def make(self, config: dict | None = None, **overrides: Any):
+        """Build the environment from a config dict."""
+        return _load(self.env_class)(config, **overrides)
+
+    def baseline(self, name: str) -> Callable[..., dict]:
+        """The player of baseline ``name``."""
+        require_choice("baseline", name, self.baselines)
+        return _load(self.baselines[name])
+
+
+ENVS: dict[str, EnvEntry] = {
+    "mvc": EnvEntry(
+        "envs.mvc:MinVertexCoverEnv", False, "cover_weight", "min",
+        {"exact": "envs.mvc:play_exact", "greedy": "envs.mvc:play_greedy",
+         "random": "envs.mvc:play_random"}, "exact",
+        "weighted minimum vertex cover; an action picks a node"),
+    "mvc-multi": EnvEntry(
+        "envs.mvc:MinVertexCoverParallelEnv", True, "cover_weight", "min",
+        {"greedy": "envs.mvc:play_greedy_parallel"}, "greedy",
+        "weighted MVC by a team of K agents picking nodes together"),
+    "nav": EnvEntry(
+        "envs.navigation:NavigationEnv", False, "path_length", "min",
+        {"shortest_path": "envs.navigation:play_shortest_path",
+         "random": "envs.navigation:play_random"}, "shortest_path",
+        "reach a goal node; action i moves to neighbours[i] (or compass moves on grids)"),
+    "nav-multi": EnvEntry(
+        "envs.navigation:NavigationParallelEnv", True, "path_length", "min",
+        {"shortest_path": "envs.navigation:play_shortest_path_parallel"}, "shortest_path",
+        "K agents, each with its own goal"),
+    "patrol": EnvEntry(
+        "envs.patrolling:PatrollingEnv", False, "avg_idleness", "min",
+        {"greedy_idleness": "envs.patrolling:play_greedy_idleness_single",
+         "random_walk": "envs.patrolling:play_random_walk_single"}, "greedy_idleness",
+        "one agent patrols a graph; minimise node idleness"),
+    "patrol-multi": EnvEntry(
+        "envs.patrolling:PatrollingParallelEnv", True, "avg_idleness", "min",
+        {"greedy_idleness": "envs.patrolling:play_greedy_idleness",
+         "random_walk": "envs.patrolling:play_random_walk"}, "greedy_idleness",
+        "K agents patrol a graph; partial observability, attrition, global state for CTDE"),
+    "matching": EnvEntry(
+        "envs.matching:MaxMatchingEnv", False, "matching_weight", "max",
+        {"exact": "envs.matching:play_exact", "greedy": "envs.matching:play_greedy",
+         "random": "envs.matching:play_random"}, "exact",
+        "maximum weighted matching; an action picks an edge"),
+    "matching-multi": EnvEntry(
+        "envs.matching:MaxMatchingParallelEnv", True, "matching_weight", "max",
+        {"greedy": "envs.matching:play_greedy_parallel"}, "greedy",
+        "maximum weighted matching by a team of K agents"),
+}
+
+
+def entry(name: str) -> EnvEntry:
+    """The catalog entry of env ``name`` (ValueError listing the names otherwise)."""
+    require_choice("env", name, ENVS)
+    return ENVS[name]

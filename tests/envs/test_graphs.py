@@ -1,0 +1,94 @@
+"""Graph generators: seeded, reproducible, well-formed; distributions and presets validate."""
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from envs.graphs import (GENERATORS, Graph, GraphDistribution, GraphSource, preset,
+                         sample_graphs)
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_generator_is_reproducible_and_well_formed(name):
+    dist = GraphDistribution(name, (30, 40))
+    a = sample_graphs(dist, 5, seed=7)
+    b = sample_graphs(dist, 5, seed=7)
+    c = sample_graphs(dist, 5, seed=8)
+    for g, h in zip(a, b):
+        assert g.num_nodes == h.num_nodes
+        np.testing.assert_array_equal(g.edges, h.edges)
+        np.testing.assert_array_equal(g.weights, h.weights)
+    assert any(g.num_edges != h.num_edges or not np.array_equal(g.weights, h.weights)
+               for g, h in zip(a, c))
+    for g in a:
+        assert (g.edges[:, 0] < g.edges[:, 1]).all(), "edges must be u < v, no self-loops"
+        assert len(np.unique(g.edges, axis=0)) == g.num_edges, "duplicate edges"
+        assert g.edges.max() < g.num_nodes
+        assert g.weights.shape == (g.num_nodes,) and (0 <= g.weights).all() and (g.weights < 1).all()
+        assert g.num_edges <= dist.max_undirected_edges()
+
+
+def test_edge_index_holds_both_directions_in_pyg_order():
+    g = Graph(3, np.array([[0, 1], [1, 2]]))
+    np.testing.assert_array_equal(g.edge_index, [[0, 1, 1, 2], [1, 2, 0, 1]])
+
+
+def test_networkx_round_trip_keeps_structure():
+    g = sample_graphs(GraphDistribution("barabasi_albert", (25,)), 1, seed=0)[0]
+    h = Graph.from_networkx(g.to_networkx())
+    np.testing.assert_array_equal(g.edges, h.edges)
+    np.testing.assert_allclose(
+        [d["weight"] for _, d in g.to_networkx().nodes(data=True)], g.weights)
+
+
+def test_grid_positions_and_removed_cells():
+    full = GraphDistribution("grid", (16,), weights="unit").sample(np.random.default_rng(0))
+    assert full.num_nodes == 16 and full.num_edges == 24
+    lengths = full.edge_lengths()
+    np.testing.assert_allclose(lengths, 1.0)
+    walled = GraphDistribution("grid", (100,), {"removed": 0.2}).sample(np.random.default_rng(0))
+    assert walled.num_nodes <= 80
+    assert nx.is_connected(walled.to_networkx()), "the largest component is kept"
+
+
+def test_watts_strogatz_keeps_the_ring_edge_count():
+    for g in sample_graphs(preset("blog_mvc", "train"), 30, seed=3):
+        assert g.num_edges == 2 * g.num_nodes
+
+
+def test_presets_have_the_blog_sizes():
+    assert preset("blog_mvc", "train").sizes == (5, 10, 15)
+    assert preset("blog_mvc", "validation").sizes == (15,)
+    assert preset("blog_mvc", "test").sizes == (20,)
+    sizes = {g.num_nodes for g in sample_graphs(preset("blog_mvc", "train"), 60, seed=0)}
+    assert sizes == {5, 10, 15}
+
+
+@pytest.mark.parametrize("config, key", [
+    ({"generator": "nope"}, "generator"),
+    ({"generator": "grid", "sizes": [-3]}, "sizes"),
+    ({"generator": "grid", "sizes": []}, "sizes"),
+    ({"generator": "erdos_renyi", "params": {"p": 1.5}}, "params.p"),
+    ({"generator": "erdos_renyi", "params": {"k": 2}}, "erdos_renyi params"),
+    ({"generator": "grid", "colour": 1}, "graphs"),
+    ({"preset": "nope"}, "preset"),
+    ({"preset": "blog_mvc", "split": "nope"}, "split"),
+])
+def test_bad_distribution_configs_name_the_key(config, key):
+    with pytest.raises(ValueError, match=key):
+        GraphDistribution.from_config(config)
+
+
+def test_source_limits_and_fixed_replay():
+    graphs = sample_graphs(preset("blog_mvc", "test"), 3, seed=0)
+    source = GraphSource(graphs)
+    assert source.limits(None, None) == (20, 80)
+    with pytest.raises(ValueError, match="max_nodes"):
+        source.limits(10, None)
+    with pytest.raises(ValueError, match="max_nodes"):
+        GraphSource({"preset": "blog_mvc"}).limits(12, None)
+    rng = np.random.default_rng(0)
+    first = [source.next(rng) for _ in range(4)]
+    assert first[0] is graphs[0] and first[3] is graphs[0]
+    source.restart()
+    assert source.next(rng) is graphs[0]
