@@ -1,0 +1,132 @@
+"""Single-agent maximum weighted matching (gymnasium), edges as actions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from envs.matching.core import (
+    MatchingState,
+    as_slot,
+    new_episode,
+    observe,
+    parse_config,
+)
+
+
+class MaxMatchingEnv(gym.Env):
+    """
+    ## Description
+
+    Build a matching (a set of edges no two of which share a node) of maximum total edge
+    weight, one edge per step. Each episode draws a graph and one weight per undirected edge
+    (U[0, 1) from the env's rng right after the graph, or 1 with ``edge_weights="unit"``).
+    The exact optimum is ``baselines.exact_matching`` (networkx's ``max_weight_matching``).
+
+    ## Action Space
+
+    ``Discrete(max_edges)``: a directed edge slot of the observation's ``edge_index``. Slot
+    ``k < M`` is ``graph.edges[k]`` (u < v) and slot ``M + k`` its reverse; both directions mean
+    the same undirected edge and are valid together while it is available, so a policy may
+    score either. Slots ``>= 2M`` are padding and never valid.
+
+    ## Observation Space
+
+    The graph observation contract (``envs.contract``), a ``Dict`` of:
+
+    | key           | shape  | meaning                                                        |
+    |---------------|--------|----------------------------------------------------------------|
+    | `x`           | (N, 3) | matched (0/1); available degree / max(1, max degree); sum of   |
+    |               |        | available incident edge weights / max(1, max degree)           |
+    | `edge_index`  | (2, E) | directed edges (both directions), padding columns 0            |
+    | `edge_attr`   | (E, 2) | weight; available (0/1) (same for both directions)             |
+    | `node_mask`   | (N,)   | 1 for real nodes                                               |
+    | `edge_mask`   | (E,)   | 1 for real directed edge slots                                 |
+    | `action_mask` | (E,)   | 1 for slots whose edge is available (both directions)          |
+
+    "max degree" is the largest degree of the episode's graph (fixed for the episode);
+    an edge is available while neither endpoint is matched.
+
+    ## Rewards
+
+    + the picked edge's weight. In penalty mode an invalid pick (an unavailable edge or a
+    padding slot) earns ``invalid_penalty`` and changes nothing.
+
+    ## Starting State
+
+    Nothing matched, every edge available (``reset`` ignores ``options``). A graph with no
+    edges raises ``ValueError`` at reset (naming its size): no episode can start on it.
+
+    ## Episode End
+
+    1. Termination: no available edge remains (the matching is maximal).
+    2. Truncation: ``max_steps`` steps taken (default the graph's node count; it can only
+       bite in penalty mode, or when set below n / 2).
+
+    The final step's ``info`` holds ``matching_weight`` (float), ``matching_size`` (float,
+    edges in the matching), ``invalid_actions`` (int, penalised picks) and ``graph_nodes``
+    (int); other steps' info is empty.
+
+    ## Arguments
+
+    ``MaxMatchingEnv(config=None, **overrides)`` (RLlib passes ``env_config`` positionally):
+
+    | key               | default                       | meaning                                |
+    |-------------------|-------------------------------|----------------------------------------|
+    | `graphs`          | ER p=0.25, sizes [10, 15, 20] | dict, GraphDistribution or list[Graph] |
+    | `max_nodes`       | the source's bound            | N                                      |
+    | `max_edges`       | the source's bound (directed) | E = the action count                   |
+    | `edge_weights`    | `"uniform"`                   | `"uniform"` U[0,1) or `"unit"`         |
+    | `invalid_action`  | `"mask"`                      | `"mask"` (raise) or `"penalty"`        |
+    | `invalid_penalty` | -1.0                          | reward of an invalid pick (penalty)    |
+    | `max_steps`       | None (graph's node count)     | truncation bound                       |
+
+    In mask mode an invalid action raises ``ValueError`` saying why; in penalty mode every
+    real slot is marked valid in ``action_mask`` (padding slots stay 0).
+    """
+
+    metadata = {"render_modes": []}
+    render_mode = None
+
+    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
+        super().__init__()
+        self.settings, _ = parse_config("MaxMatchingEnv", config, overrides)
+        self.observation_space = self.settings.spec.space()
+        self.action_space = spaces.Discrete(self.settings.max_edges)
+        self.state: MatchingState | None = None
+        self._steps = 0
+        self._limit = 0
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None
+              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        super().reset(seed=seed)
+        if seed is not None:
+            self.settings.source.restart()
+        self.state = new_episode(self.settings, self.np_random)
+        self._steps = 0
+        self._limit = self.settings.steps_limit(self.state.graph)
+        return observe(self.settings, self.state), {}
+
+    def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        state = self.state
+        if state is None:
+            raise RuntimeError("MaxMatchingEnv.step() called before reset()")
+        slot = as_slot(action, self.settings.max_edges)
+        reason = state.invalid_reason(slot)
+        if reason is None:
+            reward = state.pick(state.edge_of(slot))
+        elif self.settings.penalty:
+            reward = self.settings.invalid_penalty
+            state.invalid_actions += 1
+        else:
+            raise ValueError(f"action {slot} is invalid: {reason}")
+        self._steps += 1
+        terminated = bool(state.done)
+        truncated = bool(not terminated and self._steps >= self._limit)
+        info = state.metrics() if terminated or truncated else {}
+        obs = observe(self.settings, state, terminal=terminated)
+        return obs, float(reward), terminated, truncated, info

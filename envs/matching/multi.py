@@ -1,0 +1,171 @@
+"""Multi-agent maximum weighted matching (PettingZoo ParallelEnv): K agents pick edges together."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from pettingzoo import ParallelEnv
+
+from envs._validation import require_int
+from envs.matching.core import (
+    MatchingState,
+    as_slot,
+    min_graph_nodes,
+    new_episode,
+    observe,
+    parse_config,
+)
+
+
+class MaxMatchingParallelEnv(ParallelEnv):
+    """
+    ## Description
+
+    The matching problem of :class:`envs.matching.env.MaxMatchingEnv` played by a team of
+    ``num_agents`` agents (``"agent_0"`` ..) that each pick one edge per step.
+
+    ## Action Space
+
+    Per agent ``Discrete(max_edges)``, directed edge slots exactly as in the single-agent env
+    (slot ``k`` and ``M + k`` are the same undirected edge).
+
+    ## Observation Space
+
+    Per agent the single-agent observation (same spec, same arrays' values for every agent:
+    the whole graph is shared knowledge).
+
+    ## Step rule (deterministic)
+
+    1. In mask mode every pick is first checked against the state at the start of the step;
+       a masked pick raises ``ValueError`` naming the agent and the action, and nothing changes.
+    2. Picks are then applied in agent-index order (``agent_0`` first). A pick that an earlier
+       agent's pick in the same step made unavailable (the same edge, or an edge sharing a node
+       with it) is **void**: it changes nothing and costs nothing.
+    3. In penalty mode a pick that was already invalid at the start of the step earns that
+       agent ``invalid_penalty`` (on top of the team reward) and changes nothing.
+
+    ## Rewards
+
+    Team reward = the summed weight of the edges added this step; **every agent receives the
+    full team reward** (plus its own ``invalid_penalty`` in penalty mode), as in the MVC env.
+    Hence the sum over agents of an episode's rewards is K x the matching weight
+    (``envs.rollout.play_parallel``'s ``return``), penalties aside.
+
+    ## Episode End
+
+    All agents end together: terminated when no available edge remains, truncated at
+    ``max_steps`` steps (default the graph's node count). Every agent's final ``info`` holds
+    the single-agent keys (``matching_weight``, ``matching_size``, ``invalid_actions``
+    counting penalised picks of all agents, ``graph_nodes``). Finished agents are removed
+    from ``agents``.
+
+    ``num_agents`` (the config value) is stored as :attr:`team_size`; PettingZoo's
+    ``num_agents`` property keeps its meaning (live agents).
+
+    ## Arguments
+
+    The single-agent env's keys plus ``num_agents`` (default 2, at least 1, at most the node
+    count of the smallest graph the source draws, else ``ValueError`` naming ``num_agents``).
+    """
+
+    metadata = {"name": "max_matching_v0", "render_modes": []}
+    render_mode = None
+
+    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
+        self.settings, merged = parse_config("MaxMatchingParallelEnv", config, overrides,
+                                             extra=("num_agents",))
+        k = require_int("num_agents", merged.get("num_agents", 2), minimum=1)
+        fewest = min_graph_nodes(self.settings.source)
+        if k > fewest:
+            raise ValueError(f"num_agents={k} is more than the {fewest} nodes of the smallest "
+                             f"graph in graphs; use num_agents <= {fewest}")
+        self.team_size = k
+        self.possible_agents = [f"agent_{i}" for i in range(k)]
+        self.agents: list[str] = []
+        self._obs_space = self.settings.spec.space()
+        self._act_space = spaces.Discrete(self.settings.max_edges)
+        self._rng: np.random.Generator | None = None
+        self.matching: MatchingState | None = None
+        self._steps = 0
+        self._limit = 0
+
+    def observation_space(self, agent: str) -> spaces.Dict:
+        """The same cached space for every agent."""
+        self._check_agent(agent)
+        return self._obs_space
+
+    def action_space(self, agent: str) -> spaces.Discrete:
+        """The same cached ``Discrete(max_edges)`` for every agent."""
+        self._check_agent(agent)
+        return self._act_space
+
+    def _check_agent(self, agent: str) -> None:
+        if agent not in self.possible_agents:
+            raise ValueError(f"unknown agent {agent!r}; agents are {self.possible_agents}")
+
+    def reset(self, seed: int | None = None, options: dict | None = None
+              ) -> tuple[dict[str, dict], dict[str, dict]]:
+        if seed is not None or self._rng is None:
+            self._rng = np.random.default_rng(seed)
+            self.settings.source.restart()
+        state = new_episode(self.settings, self._rng)
+        if self.team_size > state.num_nodes:
+            raise ValueError(f"num_agents={self.team_size} is more than the {state.num_nodes} "
+                             f"nodes of this episode's graph")
+        self.matching = state
+        self._steps = 0
+        self._limit = self.settings.steps_limit(state.graph)
+        self.agents = list(self.possible_agents)
+        return self._observe(terminal=False), {a: {} for a in self.agents}
+
+    def _observe(self, terminal: bool) -> dict[str, dict]:
+        return {a: observe(self.settings, self.matching, terminal=terminal) for a in self.agents}
+
+    def step(self, actions: Mapping[str, Any]):
+        state = self.matching
+        if state is None or not self.agents:
+            raise RuntimeError("MaxMatchingParallelEnv.step() called before reset() or after "
+                               "the episode ended")
+        missing = [a for a in self.agents if a not in actions]
+        if missing:
+            raise ValueError(f"no action for live agent(s) {missing}")
+        extra = sorted(set(actions) - set(self.agents))
+        if extra:
+            raise ValueError(f"actions given for agent(s) {extra} that are not live")
+        slots = [as_slot(actions[a], self.settings.max_edges) for a in self.agents]
+        reasons = [state.invalid_reason(s) for s in slots]
+        if not self.settings.penalty:
+            for agent, slot, reason in zip(self.agents, slots, reasons):
+                if reason is not None:
+                    raise ValueError(f"{agent}'s action {slot} is invalid: {reason}")
+        team = 0.0
+        rewards = {}
+        for agent, slot, reason in zip(self.agents, slots, reasons):
+            if reason is not None:          # penalty mode: invalid before the step began
+                rewards[agent] = self.settings.invalid_penalty
+                state.invalid_actions += 1
+                continue
+            rewards[agent] = 0.0
+            edge = state.edge_of(slot)
+            if state.available[edge]:       # else void: taken by an earlier agent this step
+                team += state.pick(edge)
+        rewards = {a: float(r + team) for a, r in rewards.items()}
+        self._steps += 1
+        terminated = bool(state.done)
+        truncated = bool(not terminated and self._steps >= self._limit)
+        obs = self._observe(terminal=terminated)
+        terms = {a: terminated for a in self.agents}
+        truncs = {a: truncated for a in self.agents}
+        infos = {a: (state.metrics() if terminated or truncated else {}) for a in self.agents}
+        if terminated or truncated:
+            self.agents = []
+        return obs, rewards, terms, truncs, infos
+
+    def render(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None

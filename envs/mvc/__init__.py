@@ -1,0 +1,29 @@
+"""Weighted minimum vertex cover: gymnasium and PettingZoo environments and their baselines."""
+
+from envs.mvc.baselines import (
+    exact_mvc,
+    greedy_choice,
+    greedy_mvc,
+    play_exact,
+    play_greedy,
+    play_greedy_parallel,
+    play_random,
+)
+from envs.mvc.core import EDGE_FEATURES, NODE_FEATURES, CoverState
+from envs.mvc.env import MinVertexCoverEnv
+from envs.mvc.multi import MinVertexCoverParallelEnv
+
+__all__ = [
+    "EDGE_FEATURES",
+    "NODE_FEATURES",
+    "CoverState",
+    "MinVertexCoverEnv",
+    "MinVertexCoverParallelEnv",
+    "exact_mvc",
+    "greedy_choice",
+    "greedy_mvc",
+    "play_exact",
+    "play_greedy",
+    "play_greedy_parallel",
+    "play_random",
+]

@@ -1,0 +1,155 @@
+"""Single-agent weighted minimum vertex cover as a gymnasium environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from numbers import Integral
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from envs.mvc.core import CoverState, CoverViews, check_graph, parse_config
+
+
+def node_action(action: Any, num_slots: int, who: str = "action") -> int:
+    """``action`` as an int slot in ``0..num_slots-1`` (numpy scalars and 0-d arrays accepted)."""
+    if isinstance(action, np.ndarray) and action.size == 1:
+        action = action.reshape(()).item()
+    if isinstance(action, (bool, np.bool_)) or not isinstance(action, Integral):
+        raise ValueError(f"{who} must be an integer node slot in 0..{num_slots - 1}, got {action!r}")
+    if not 0 <= action < num_slots:
+        raise ValueError(f"{who} {action} is outside the action space 0..{num_slots - 1}")
+    return int(action)
+
+
+class MinVertexCoverEnv(CoverViews, gym.Env):
+    """
+    ## Description
+
+    Weighted minimum vertex cover (MVC): given an undirected graph with node weights, pick a
+    set of nodes (a *cover*) such that every edge has at least one endpoint in it, at the
+    least total weight. The agent builds the cover one node per step, as in S2V-DQN
+    (Khalil et al., 2017) and the seed blog's experiments. Graphs default to the blog's
+    distribution ``{"preset": "blog_mvc", "split": "train"}``: Watts–Strogatz k=4, p=0.3,
+    weights U[0, 1), 5, 10 or 15 nodes.
+
+    ## Action Space
+
+    ``Discrete(max_nodes)``: the node to add to the cover. Slots ``>= n`` (the episode
+    graph's node count) are padding.
+
+    ## Observation Space
+
+    The graph contract of ``envs.contract`` (``GraphObsSpec``; N = ``max_nodes``,
+    E = ``max_edges`` directed edge slots, F = 4, Fe = 1, A = N): keys ``x``, ``edge_index``,
+    ``edge_attr``, ``node_mask``, ``edge_mask``, ``action_mask``.
+
+    | ``x`` column | feature                      | range  |
+    |--------------|------------------------------|--------|
+    | 0            | node weight                  | >= 0   |
+    | 1            | in cover (0/1)               | {0, 1} |
+    | 2            | uncovered degree / D         | [0, 1] |
+    | 3            | uncovered-neighbour weight / D: the sum of the weights of the neighbours across still-uncovered edges (what the cover must pay around the node if it is *not* picked) | >= 0 |
+
+    D = max(1, the graph's largest degree), fixed for the episode. ``edge_attr[:, 0]`` is 1
+    where the edge is covered (both directions of an undirected edge carry the same flag).
+
+    ``action_mask``: with ``invalid_action="mask"``, 1 for real nodes not yet in the cover
+    that still touch an uncovered edge (``mask_useless=True``), or for every real node not
+    yet in the cover (``mask_useless=False``, as in the seed blog). With
+    ``invalid_action="penalty"`` every real node slot is 1 (padding slots stay 0).
+
+    ## Rewards
+
+    Minus the weight of the node added, so the return is minus the cover weight. In penalty
+    mode an invalid pick (a padding slot, a node already in the cover, or with
+    ``mask_useless=True`` a node touching no uncovered edge) earns ``invalid_penalty``
+    (default -1) and leaves the state unchanged.
+
+    ## Starting State
+
+    A graph from ``graphs`` (drawn from the env's ``np_random``, or the next of a fixed
+    list), an empty cover and every edge uncovered. A graph with no edges cannot start an
+    episode: ``reset`` raises ``ValueError`` naming it (a fixed list is checked when the env
+    is built). ``options`` of ``reset`` are ignored.
+
+    ## Episode End
+
+    1. Termination: every edge is covered.
+    2. Truncation: ``max_steps`` steps (default ``max_nodes``) without termination (only
+       reachable with penalties, or a ``max_steps`` below the graph's node count).
+
+    The final ``info`` holds ``cover_weight`` (float, weight of the picked nodes),
+    ``cover_size`` (int), ``uncovered_edges`` (int, 0 unless truncated),
+    ``invalid_actions`` (int, penalised picks) and ``graph_nodes`` (int). Other steps give
+    an empty ``info``.
+
+    ## Arguments
+
+    ``MinVertexCoverEnv(config=None, **overrides)``; RLlib passes ``env_config`` as
+    ``config``, keywords override it.
+
+    | key               | default                                   | meaning |
+    |-------------------|-------------------------------------------|---------|
+    | ``graphs``        | ``{"preset": "blog_mvc", "split": "train"}`` | a graph config dict, a ``GraphDistribution`` or a list of ``Graph`` (played in turn) |
+    | ``max_nodes``     | the source's largest size                 | N |
+    | ``max_edges``     | the source's directed-edge bound          | E |
+    | ``invalid_action``| ``"mask"``                                | ``"mask"`` (a masked action raises ``ValueError``) or ``"penalty"`` |
+    | ``invalid_penalty``| ``-1.0``                                 | reward of an invalid pick in penalty mode (<= 0) |
+    | ``max_steps``     | ``max_nodes``                             | truncation horizon |
+    | ``mask_useless``  | ``True``                                  | nodes touching no uncovered edge are invalid |
+
+    Baselines (``envs.mvc.baselines``) read :attr:`graph`, :attr:`in_cover`,
+    :attr:`valid_actions` and :attr:`cover_state`.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
+        self._config = parse_config("MinVertexCoverEnv", config, overrides)
+        self._source = self._config.source
+        self._spec = self._config.spec
+        self.max_nodes, self.max_edges = self._config.max_nodes, self._config.max_edges
+        self.max_steps = self._config.max_steps
+        self.observation_space = self._spec.space()
+        self.action_space = spaces.Discrete(self.max_nodes)
+        self.render_mode = None
+        self._state: CoverState | None = None
+        self._steps = 0
+        self._invalid = 0
+        self._done = False
+
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[dict, dict]:
+        super().reset(seed=seed)
+        if seed is not None:
+            self._source.restart()
+        graph = self._source.next(self.np_random)
+        check_graph(graph, "the episode's graph")
+        self._spec.check_fits(graph.num_nodes, 2 * graph.num_edges)
+        self._state = CoverState(graph, self._config.mask_useless)
+        self._steps, self._invalid, self._done = 0, 0, False
+        return self._state.observation(self._spec, self._config.penalty, terminal=False), {}
+
+    def step(self, action: Any) -> tuple[dict, float, bool, bool, dict]:
+        state = self._require_state()
+        if self._done:
+            raise RuntimeError("the episode has ended; call reset() before step()")
+        node = node_action(action, self.max_nodes)
+        reason = state.invalid_reason(node)
+        if reason is None:
+            reward = -state.add(np.array([node]))
+        elif self._config.penalty:
+            reward = self._config.invalid_penalty
+            self._invalid += 1
+        else:
+            raise ValueError(f"action {node} is masked (invalid): {reason}")
+        self._steps += 1
+        terminated = state.covered
+        truncated = not terminated and self._steps >= self.max_steps
+        self._done = terminated or truncated
+        obs = state.observation(self._spec, self._config.penalty, terminal=self._done)
+        info = state.summary(self._invalid) if self._done else {}
+        return obs, float(reward), terminated, truncated, info

@@ -1,0 +1,170 @@
+"""Multi-agent weighted minimum vertex cover as a PettingZoo ParallelEnv."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from pettingzoo import ParallelEnv
+
+from envs._validation import require_int
+from envs.mvc.core import CoverState, CoverViews, check_graph, min_graph_nodes, parse_config
+from envs.mvc.env import node_action
+
+
+class MinVertexCoverParallelEnv(CoverViews, ParallelEnv):
+    """
+    ## Description
+
+    Weighted minimum vertex cover built by a team of K agents (``"agent_0"``..) that each
+    pick one node per step; see :class:`envs.mvc.env.MinVertexCoverEnv` for the problem,
+    the graphs and the config keys, which are the same here plus ``num_agents``.
+
+    ## Action Space
+
+    ``Discrete(max_nodes)`` per agent: the node that agent adds to the cover.
+
+    ## Observation Space
+
+    Every agent gets the same observation (its own copy of the arrays) under the same
+    space as the single-agent env: the graph contract with ``x`` = [weight, in cover,
+    uncovered degree / D, uncovered-neighbour weight / D], ``edge_attr`` = covered flag, and
+    the same ``action_mask``. There is no ``state`` key (every agent already sees the whole
+    graph).
+
+    ## Transition
+
+    All picks of a step are judged against the state at the start of the step, then applied
+    at once:
+
+    - Duplicate picks: a node picked by several agents is added once; the lowest-index agent
+      gets it and the other picks are void (no effect, no penalty).
+    - Mask mode: any agent picking a masked node raises ``ValueError`` naming the agent.
+    - Penalty mode: an invalid pick (padding slot, node already in the cover, or with
+      ``mask_useless=True`` a node touching no uncovered edge) is void and costs that agent
+      ``invalid_penalty``.
+    - Valid distinct picks are all added, even if an earlier agent's pick this step already
+      covered their last edge.
+
+    ## Rewards
+
+    Team reward: every agent receives the full ``-(total weight added this step)``, plus
+    ``invalid_penalty`` for its own invalid pick in penalty mode. Hence the sum of the
+    rewards over agents is K times minus the weight added (``envs.rollout.play_parallel``'s
+    ``return`` is K x minus the cover weight when no pick is invalid).
+
+    ## Starting State
+
+    As the single-agent env; the env keeps its own ``numpy`` Generator, re-seeded by
+    ``reset(seed=...)``. ``options`` of ``reset`` are ignored.
+
+    ## Episode End
+
+    All agents terminate together when every edge is covered, or are truncated together
+    after ``max_steps`` steps (default ``max_nodes``). Every agent's final ``info`` holds
+    the single-agent env's keys (``cover_weight``, ``cover_size``, ``uncovered_edges``,
+    ``invalid_actions`` counting penalised picks of all agents, ``graph_nodes``).
+
+    ## Arguments
+
+    The single-agent env's keys plus ``num_agents`` (K, default 2). K above the node count
+    of a graph raises ``ValueError`` naming ``num_agents`` (when the env is built for a
+    fixed list or a distribution's smallest size, else at reset). The config value is
+    stored as :attr:`team_size`; ``num_agents`` keeps PettingZoo's meaning (live agents).
+    """
+
+    metadata = {"name": "min_vertex_cover_v0", "render_modes": []}
+
+    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
+        self._config = parse_config("MinVertexCoverParallelEnv", config, overrides,
+                                    extra={"num_agents": 2})
+        self.team_size = require_int("num_agents", self._config.extra["num_agents"], minimum=1)
+        self._source = self._config.source
+        self._check_team(min_graph_nodes(self._source), "the smallest graph of graphs")
+        self._spec = self._config.spec
+        self.max_nodes, self.max_edges = self._config.max_nodes, self._config.max_edges
+        self.max_steps = self._config.max_steps
+        self.possible_agents = [f"agent_{i}" for i in range(self.team_size)]
+        self.agents: list[str] = []
+        self._observation_space = self._spec.space()
+        self._action_space = spaces.Discrete(self.max_nodes)
+        self.render_mode = None
+        self._rng = np.random.default_rng()
+        self._state: CoverState | None = None
+        self._steps = 0
+        self._invalid = 0
+
+    def _check_team(self, num_nodes: int, what: str) -> None:
+        if self.team_size > num_nodes:
+            raise ValueError(f"num_agents={self.team_size} is more than the {num_nodes} nodes of "
+                             f"{what}; use at most {num_nodes} agents or larger graphs")
+
+    def observation_space(self, agent: str) -> spaces.Dict:
+        return self._observation_space
+
+    def action_space(self, agent: str) -> spaces.Discrete:
+        return self._action_space
+
+    def reset(self, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[dict, dict]:
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+            self._source.restart()
+        graph = self._source.next(self._rng)
+        check_graph(graph, "the episode's graph")
+        self._check_team(graph.num_nodes, "the episode's graph")
+        self._spec.check_fits(graph.num_nodes, 2 * graph.num_edges)
+        self._state = CoverState(graph, self._config.mask_useless)
+        self._steps, self._invalid = 0, 0
+        self.agents = list(self.possible_agents)
+        obs = self._state.observation(self._spec, self._config.penalty, terminal=False)
+        return self._share(obs), {agent: {} for agent in self.agents}
+
+    def _share(self, obs: dict) -> dict[str, dict]:
+        """The same observation for every live agent, each with its own arrays."""
+        return {agent: {key: value.copy() for key, value in obs.items()} for agent in self.agents}
+
+    def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        state = self._require_state()
+        if not self.agents:
+            raise RuntimeError("the episode has ended; call reset() before step()")
+        unknown = sorted(set(actions) - set(self.agents))
+        missing = [agent for agent in self.agents if agent not in actions]
+        if unknown or missing:
+            raise ValueError(f"actions must hold one node for each live agent {self.agents}; "
+                             f"missing {missing}, unknown {unknown}")
+        picks = [node_action(actions[a], self.max_nodes, f"{a}'s action") for a in self.agents]
+        reasons = [state.invalid_reason(node) for node in picks]
+        if not self._config.penalty:
+            for agent, node, reason in zip(self.agents, picks, reasons):
+                if reason is not None:
+                    raise ValueError(f"{agent}'s action {node} is masked (invalid): {reason}")
+        valid = np.array([node for node, reason in zip(picks, reasons) if reason is None], np.int64)
+        _, first = np.unique(valid, return_index=True)  # lowest-index agent wins a duplicate
+        team = -state.add(valid[np.sort(first)])
+        invalid = [reason is not None for reason in reasons]
+        self._invalid += sum(invalid)
+        self._steps += 1
+
+        terminated = state.covered
+        truncated = not terminated and self._steps >= self.max_steps
+        done = terminated or truncated
+        agents = list(self.agents)
+        obs = self._share(state.observation(self._spec, self._config.penalty, terminal=done))
+        rewards = {agent: float(team + (self._config.invalid_penalty if bad else 0.0))
+                   for agent, bad in zip(agents, invalid)}
+        info = state.summary(self._invalid) if done else {}
+        infos = {agent: dict(info) for agent in agents}
+        terms = dict.fromkeys(agents, terminated)
+        truncs = dict.fromkeys(agents, truncated)
+        if done:
+            self.agents = []
+        return obs, rewards, terms, truncs, infos
+
+    def render(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
