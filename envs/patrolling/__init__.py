@@ -1,0 +1,41 @@
+"""Graph patrolling: K agents keep every node's idleness low (neighbour actions).
+
+:class:`PatrollingParallelEnv` (PettingZoo, primary: partial observability, global state,
+attrition) and :class:`PatrollingEnv` (gymnasium, one agent) share :mod:`.core`.
+"""
+
+from envs.patrolling.baselines import (
+    greedy_slot,
+    play_greedy_idleness,
+    play_greedy_idleness_single,
+    play_random_walk,
+    play_random_walk_single,
+    random_slot,
+)
+from envs.patrolling.core import (
+    DEFAULT_GRAPHS,
+    HOP_MATRIX_MAX_NODES,
+    NODE_FEATURES,
+    STATE_FEATURES,
+    PatrolConfig,
+    PatrolCore,
+)
+from envs.patrolling.env import PatrollingEnv
+from envs.patrolling.multi import PatrollingParallelEnv
+
+__all__ = [
+    "DEFAULT_GRAPHS",
+    "HOP_MATRIX_MAX_NODES",
+    "NODE_FEATURES",
+    "STATE_FEATURES",
+    "PatrolConfig",
+    "PatrolCore",
+    "PatrollingEnv",
+    "PatrollingParallelEnv",
+    "greedy_slot",
+    "play_greedy_idleness",
+    "play_greedy_idleness_single",
+    "play_random_walk",
+    "play_random_walk_single",
+    "random_slot",
+]

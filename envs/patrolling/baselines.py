@@ -1,0 +1,93 @@
+"""Patrolling heuristics that play the env to its end and return its final info.
+
+Both read the env's core (positions, the neighbour table and what each agent can see) and
+choose over an agent's neighbours with one numpy expression; they loop over agents only.
+
+* random walk: every agent moves to a uniformly random neighbour (stays only on an isolated
+  node); the choices come from ``np.random.default_rng(seed)``, apart from the env's rng.
+* greedy idleness: every agent moves to the neighbour with the highest idleness it can see
+  (true within its radius, last seen elsewhere); ties go to the lowest node id. Agents
+  choose in order ``agent_0, agent_1, ..``; a neighbour already claimed this step by an
+  earlier agent is avoided when the agent has an unclaimed one.
+
+The ``*_single`` versions play :class:`~envs.patrolling.env.PatrollingEnv`; the others play
+:class:`~envs.patrolling.multi.PatrollingParallelEnv`. All return the final ``info``
+(``avg_idleness``, ``worst_idleness``, ``graph_nodes``, ``agents_alive``) plus ``return``
+and ``length`` from :mod:`envs.rollout`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from envs.patrolling.core import PatrolCore
+from envs.patrolling.env import PatrollingEnv
+from envs.patrolling.multi import PatrollingParallelEnv
+from envs.rollout import play, play_parallel
+
+
+def random_slot(core: PatrolCore, agent: int, rng: np.random.Generator) -> int:
+    """A uniformly random move slot 1..degree (0, stay, on an isolated node)."""
+    deg = int(core.num_slots[core.positions[agent]]) - 1
+    return int(rng.integers(1, deg + 1)) if deg else 0
+
+
+def greedy_slot(core: PatrolCore, agent: int, claimed: np.ndarray) -> int:
+    """The slot of the neighbour with the highest idleness ``agent`` sees.
+
+    Ties go to the lowest node id (slots are sorted by id and ``argmax`` takes the first);
+    neighbours in ``claimed`` are skipped unless all of them are claimed.
+    """
+    v = core.positions[agent]
+    deg = int(core.num_slots[v]) - 1
+    if not deg:
+        return 0
+    nbrs = core.neighbours[v, 1: deg + 1]
+    score = core.seen_idleness(agent)[nbrs].astype(np.float64)
+    taken = claimed[nbrs]
+    if not taken.all():
+        score[taken] = -np.inf
+    return int(np.argmax(score)) + 1
+
+
+def _greedy_choices(core: PatrolCore, agents: list[int]) -> dict[int, int]:
+    claimed = np.zeros(core.n, bool)
+    out = {}
+    for i in agents:
+        slot = greedy_slot(core, i, claimed)
+        out[i] = slot
+        claimed[core.neighbours[core.positions[i], slot]] = True
+    return out
+
+
+def play_random_walk(env: PatrollingParallelEnv, seed: int | None = None) -> dict[str, Any]:
+    """One episode of independent random walks by every agent; the env's final info."""
+    rng = np.random.default_rng(seed)
+
+    def choose(env: PatrollingParallelEnv, obs: dict) -> dict:
+        return {a: random_slot(env.core, env._index[a], rng) for a in env.agents}
+
+    return play_parallel(env, choose, seed=seed)
+
+
+def play_greedy_idleness(env: PatrollingParallelEnv, seed: int | None = None) -> dict[str, Any]:
+    """One episode of greedy idleness (claimed targets avoided); the env's final info."""
+
+    def choose(env: PatrollingParallelEnv, obs: dict) -> dict:
+        slots = _greedy_choices(env.core, [env._index[a] for a in env.agents])
+        return {a: slots[env._index[a]] for a in env.agents}
+
+    return play_parallel(env, choose, seed=seed)
+
+
+def play_random_walk_single(env: PatrollingEnv, seed: int | None = None) -> dict[str, Any]:
+    """One episode of a random walk in the single-agent env; the env's final info."""
+    rng = np.random.default_rng(seed)
+    return play(env, lambda env, obs: random_slot(env.core, 0, rng), seed=seed)
+
+
+def play_greedy_idleness_single(env: PatrollingEnv, seed: int | None = None) -> dict[str, Any]:
+    """One episode of greedy idleness in the single-agent env; the env's final info."""
+    return play(env, lambda env, obs: _greedy_choices(env.core, [0])[0], seed=seed)

@@ -1,0 +1,398 @@
+"""Multi-agent graph patrolling: the problem state and its numpy transition.
+
+Shared by :class:`~envs.patrolling.env.PatrollingEnv` (one agent) and
+:class:`~envs.patrolling.multi.PatrollingParallelEnv` (K agents): config parsing, the episode
+state (:class:`PatrolCore`) and the observation builder live here, once.
+
+Per step everything is numpy over whole arrays: moves index a (n, D + 1) neighbour table
+built once per reset from a CSR adjacency, idleness is ``idleness += 1;
+idleness[positions] = 0``, visibility is a row of a precomputed boolean "within radius"
+matrix (graphs of at most :data:`HOP_MATRIX_MAX_NODES` nodes) or a radius-limited BFS from
+each agent's node (``scipy.sparse.csgraph.dijkstra(unweighted=True, limit=radius)``).
+There is no Python loop over nodes or edges; loops run over the K agents only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from envs._validation import (
+    reject_unknown,
+    require_choice,
+    require_float,
+    require_int,
+)
+from envs.contract import GraphObsSpec
+from envs.graphs import Graph, GraphSource
+
+#: Graphs up to this many nodes get an all-pairs "within radius" matrix at reset; larger
+#: graphs run a radius-limited BFS from each agent's node every step.
+HOP_MATRIX_MAX_NODES = 2000
+
+#: Columns of each agent's ``x``.
+NODE_FEATURES = ("idleness", "is_self", "others_here", "in_view", "pos_x", "pos_y")
+#: Columns of the global ``state``'s ``x``.
+STATE_FEATURES = ("idleness", "agents_here", "pos_x", "pos_y")
+
+DEFAULT_GRAPHS: dict[str, Any] = {
+    "generator": "grid", "sizes": [25], "params": {"removed": 0.1}, "weights": "unit"}
+
+_COMMON_KEYS = ("graphs", "max_nodes", "max_edges", "max_degree", "max_steps",
+                "observation_radius", "global_state", "invalid_action", "invalid_penalty")
+SINGLE_KEYS = _COMMON_KEYS
+MULTI_KEYS = _COMMON_KEYS + ("num_agents", "attrition", "attrition_schedule")
+
+
+# ---------------------------------------------------------------------------- config
+@dataclass(frozen=True)
+class PatrolConfig:
+    """A validated patrolling config (see the env classes' docstrings for the keys)."""
+
+    source: GraphSource
+    num_agents: int
+    max_nodes: int
+    max_edges: int
+    max_degree: int
+    max_steps: int
+    observation_radius: int | None
+    global_state: bool
+    invalid_action: str
+    invalid_penalty: float
+    attrition_prob: float = 0.0
+    min_agents: int = 0
+    attrition_schedule: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+    def state_spec(self) -> GraphObsSpec:
+        """The spec of the global graph (the ``state`` key; ``ParallelEnv.state()``)."""
+        return GraphObsSpec(self.max_nodes, self.max_edges, len(STATE_FEATURES), 1)
+
+    def spec(self) -> GraphObsSpec:
+        """The observation spec every agent shares."""
+        state = self.state_spec() if self.global_state else None
+        slots = self.max_degree + 1
+        return GraphObsSpec(self.max_nodes, self.max_edges, len(NODE_FEATURES), slots,
+                            max_degree=slots, agent_node=True, state=state)
+
+
+def _default_max_degree(source: GraphSource, max_nodes: int) -> int:
+    if source.fixed is not None:
+        return max(1, max(int(g.degrees().max(initial=0)) for g in source.fixed))
+    if source.distribution.generator == "grid":
+        return 4
+    return max(1, max_nodes - 1)  # always safe; pass max_degree for large graphs
+
+
+def _min_graph_nodes(source: GraphSource) -> int:
+    if source.fixed is not None:
+        return min(g.num_nodes for g in source.fixed)
+    return min(source.distribution.sizes)
+
+
+def parse_config(config: Mapping | None, overrides: Mapping, *, multi: bool,
+                 name: str) -> PatrolConfig:
+    """Merge ``{**config, **overrides}``, reject unknown keys, validate every value."""
+    raw = {**(config or {}), **overrides}
+    reject_unknown(f"{name} config", raw, MULTI_KEYS if multi else SINGLE_KEYS)
+    source = GraphSource(raw.get("graphs", DEFAULT_GRAPHS))
+    max_nodes, max_edges = source.limits(raw.get("max_nodes"), raw.get("max_edges"))
+    if raw.get("max_degree") is None:
+        max_degree = _default_max_degree(source, max_nodes)
+    else:
+        max_degree = require_int("max_degree", raw["max_degree"], minimum=1)
+    if source.fixed is not None:
+        worst = max(int(g.degrees().max(initial=0)) for g in source.fixed)
+        if worst > max_degree:
+            raise ValueError(f"a graph of graphs has a node of degree {worst}, over the env's "
+                             f"max_degree={max_degree}; raise max_degree")
+    max_steps = require_int("max_steps", raw.get("max_steps", 100), minimum=1)
+    radius = raw.get("observation_radius")
+    if radius is not None:
+        radius = require_int("observation_radius", radius, minimum=0)
+    global_state = raw.get("global_state", multi)
+    if not isinstance(global_state, (bool, np.bool_)):
+        raise ValueError(f"global_state must be true or false, got {global_state!r}")
+    invalid = require_choice("invalid_action", raw.get("invalid_action", "mask"),
+                             ("mask", "penalty"))
+    penalty = require_float("invalid_penalty", raw.get("invalid_penalty", -1.0))
+
+    k = require_int("num_agents", raw.get("num_agents", 3 if multi else 1), minimum=1)
+    smallest = _min_graph_nodes(source)
+    if k > smallest:
+        raise ValueError(f"num_agents={k} is more than the {smallest} nodes of the smallest "
+                         f"graph of graphs; agents start on distinct nodes")
+    prob, floor = 0.0, 0
+    attrition = raw.get("attrition")
+    if attrition is not None:
+        if not isinstance(attrition, Mapping):
+            raise ValueError(f"attrition must be a dict {{prob, min_agents}}, got {attrition!r}")
+        reject_unknown("attrition", attrition, ("prob", "min_agents"))
+        prob = require_float("attrition.prob", attrition.get("prob", 0.0),
+                             minimum=0.0, maximum=1.0)
+        floor = require_int("attrition.min_agents", attrition.get("min_agents", 1), minimum=0)
+        if floor > k:
+            raise ValueError(f"attrition.min_agents must be <= num_agents={k}, got {floor}")
+    schedule: dict[int, tuple[int, ...]] = {}
+    raw_schedule = raw.get("attrition_schedule")
+    if raw_schedule is not None:
+        if not isinstance(raw_schedule, Mapping):
+            raise ValueError("attrition_schedule must be a dict {step: [agent ids]}, "
+                             f"got {raw_schedule!r}")
+        for step, ids in raw_schedule.items():
+            step = require_int("attrition_schedule step", step, minimum=1)
+            if isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence):
+                raise ValueError(f"attrition_schedule[{step}] must be a list of agent ids, "
+                                 f"got {ids!r}")
+            for i in ids:
+                require_int(f"attrition_schedule[{step}][]", i, minimum=0)
+                if i >= k:
+                    raise ValueError(f"attrition_schedule[{step}] names agent {i}, but "
+                                     f"num_agents={k} (ids 0..{k - 1})")
+            schedule[step] = tuple(int(i) for i in ids)
+    return PatrolConfig(source, k, max_nodes, max_edges, max_degree, max_steps, radius,
+                        bool(global_state), invalid, penalty, prob, floor, schedule)
+
+
+def as_slot(action: Any, num_slots: int, who: str) -> int:
+    """An action as an int slot, or a ``ValueError`` if it is not in ``Discrete(num_slots)``."""
+    if isinstance(action, np.ndarray) and action.shape in ((), (1,)):
+        action = action.reshape(()).item()
+    if isinstance(action, (bool, np.bool_)) or not isinstance(action, Integral):
+        raise ValueError(f"{who}: action must be an integer in [0, {num_slots - 1}], "
+                         f"got {action!r}")
+    if not 0 <= action < num_slots:
+        raise ValueError(f"{who}: action {action} is outside the action space "
+                         f"Discrete({num_slots})")
+    return int(action)
+
+
+# ---------------------------------------------------------------------------- state
+class PatrolCore:
+    """One patrolling episode: graph arrays, agent positions, idleness, views and metrics.
+
+    Attributes (read by the baselines; treat as read-only):
+        n: the graph's node count.
+        neighbours: (n, D + 1) int64; row v is ``[v, sorted neighbours of v..., v, v]``.
+        num_slots: (n,) int64, ``degree + 1``: the valid action slots at each node.
+        positions: (K,) int64 node of each agent (frozen where it left, for removed agents).
+        alive: (K,) bool.
+        idleness: (n,) int64 true idleness.
+        t: steps taken.
+    """
+
+    def __init__(self, cfg: PatrolConfig) -> None:
+        self.cfg = cfg
+        self.spec = cfg.spec()
+        self.state_spec = cfg.state_spec()
+        self.n = 0
+
+    # ------------------------------------------------------------------ reset
+    def reset(self, graph: Graph, rng: np.random.Generator,
+              start_nodes: Sequence[int] | None = None) -> None:
+        """Start an episode on ``graph``: agents on distinct nodes drawn from ``rng``."""
+        cfg, n = self.cfg, graph.num_nodes
+        self.spec.check_fits(n, 2 * graph.num_edges)
+        degrees = graph.degrees()
+        if n and degrees.max() > cfg.max_degree:
+            v = int(degrees.argmax())
+            raise ValueError(f"node {v} has {int(degrees[v])} neighbours, over the env's "
+                             f"max_degree={cfg.max_degree}; raise max_degree")
+        k = cfg.num_agents
+        if k > n:
+            raise ValueError(f"num_agents={k} is more than the graph's {n} nodes; agents "
+                             "start on distinct nodes")
+        self.graph, self.n, self.rng = graph, n, rng
+        self.edge_index = graph.edge_index.astype(np.int64)
+        src, dst = self.edge_index
+        order = np.lexsort((dst, src))  # CSR rows sorted by neighbour id
+        indptr = np.zeros(n + 1, np.int64)
+        np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+        indices = dst[order]
+        self.csr = csr_matrix((np.ones(len(indices), np.float64), indices, indptr), shape=(n, n))
+        deg = np.diff(indptr)
+        self.num_slots = deg + 1
+        table = np.repeat(np.arange(n, dtype=np.int64)[:, None], cfg.max_degree + 1, axis=1)
+        rows = np.repeat(np.arange(n), deg)
+        table[rows, np.arange(len(indices)) - indptr[rows] + 1] = indices
+        self.neighbours = table
+
+        if graph.positions is not None and n:
+            pos = graph.positions.astype(np.float64)
+            pos = pos - pos.min(axis=0)
+            scale = pos.max()
+            self.pos_feat = (pos / scale if scale > 0 else pos).astype(np.float32)
+        else:
+            self.pos_feat = np.zeros((n, 2), np.float32)
+
+        if start_nodes is None:
+            self.positions = rng.choice(n, size=k, replace=False).astype(np.int64)
+        else:
+            self.positions = self._check_start(start_nodes)
+        self.alive = np.ones(k, bool)
+        self.idleness = np.zeros(n, np.int64)
+        self.t = 0
+        self.idleness_sum = 0.0  # sum over steps of the mean idleness
+        self.worst = 0
+        radius = cfg.observation_radius
+        if radius is not None:
+            # Agents know the starting idleness (0 everywhere): last-seen starts at 0.
+            self.seen = np.zeros((k, n), np.int64)
+            self.view = np.zeros((k, n), bool)
+            self.near = (np.isfinite(dijkstra(self.csr, directed=False, unweighted=True,
+                                              limit=radius))
+                         if n <= HOP_MATRIX_MAX_NODES else None)
+            self._look(np.arange(k))
+
+    def _check_start(self, start_nodes: Sequence[int]) -> np.ndarray:
+        k, n = self.cfg.num_agents, self.n
+        nodes = np.atleast_1d(np.asarray(start_nodes))
+        if (nodes.shape != (k,) or not np.issubdtype(nodes.dtype, np.integer)
+                or nodes.min() < 0 or nodes.max() >= n or len(np.unique(nodes)) != k):
+            raise ValueError(f"options['start_nodes'] must be {k} distinct node ids in "
+                             f"[0, {n - 1}], got {start_nodes!r}")
+        return nodes.astype(np.int64)
+
+    # ------------------------------------------------------------------ step
+    def valid(self, agent: int, slot: int) -> bool:
+        """Whether ``slot`` is a real move (stay or an existing neighbour) for ``agent``."""
+        return slot < self.num_slots[self.positions[agent]]
+
+    def invalid_reason(self, agent: int, slot: int) -> str:
+        """Why ``slot`` is masked for ``agent`` (for the mask-mode ``ValueError``)."""
+        v = int(self.positions[agent])
+        deg = int(self.num_slots[v]) - 1
+        return (f"action {slot} is masked: the agent stands on node {v}, which has {deg} "
+                f"neighbour(s), so the valid actions are 0 (stay) .. {deg}")
+
+    def step(self, slots: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Apply one slot per agent (ignored for removed agents), then attrition.
+
+        Returns ``(team_reward, invalid, removed)``: ``invalid`` (K,) marks live agents whose
+        slot was padding (they stay put; the env penalises them), ``removed`` (K,) the agents
+        that left the team this step.
+        """
+        slots = np.asarray(slots, np.int64)
+        here = self.positions
+        invalid = self.alive & (slots >= self.num_slots[here])
+        move = self.alive & ~invalid
+        self.positions = here.copy()
+        self.positions[move] = self.neighbours[here[move], slots[move]]
+        self.idleness += 1
+        self.idleness[self.positions[self.alive]] = 0
+        self.t += 1
+        mean = float(self.idleness.mean())
+        self.idleness_sum += mean
+        self.worst = max(self.worst, int(self.idleness.max()))
+        reward = -mean / self.n
+        removed = self._attrition()
+        looking = self.alive.copy()  # removed agents take a last look for their final obs
+        self.alive &= ~removed
+        if self.cfg.observation_radius is not None:
+            self._look(np.flatnonzero(looking))
+        return reward, invalid, removed
+
+    def _attrition(self) -> np.ndarray:
+        cfg, k = self.cfg, self.cfg.num_agents
+        removed = np.zeros(k, bool)
+        scheduled = cfg.attrition_schedule.get(self.t)
+        if scheduled:
+            removed[list(scheduled)] = True
+            removed &= self.alive
+        if cfg.attrition_prob > 0:
+            draws = self.rng.random(k)
+            candidates = self.alive & ~removed & (draws < cfg.attrition_prob)
+            room = max(int(self.alive.sum() - removed.sum()) - cfg.min_agents, 0)
+            idx = np.flatnonzero(candidates)
+            idx = idx[np.argsort(draws[idx], kind="stable")][:room]  # lowest draws leave
+            removed[idx] = True
+        return removed
+
+    def _look(self, agents: np.ndarray) -> None:
+        """Refresh ``view`` and last-seen idleness of ``agents`` (partial observability)."""
+        if not len(agents):
+            return
+        where = self.positions[agents]
+        if self.near is not None:
+            view = self.near[where]
+        else:
+            view = np.isfinite(dijkstra(self.csr, directed=False, unweighted=True,
+                                        indices=where, limit=self.cfg.observation_radius))
+        self.view[agents] = view
+        self.seen[agents] = np.where(view, self.idleness, self.seen[agents])
+
+    @property
+    def done(self) -> bool:
+        """Whether the episode is over (time limit, or no agent left)."""
+        return self.t >= self.cfg.max_steps or not self.alive.any()
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the time limit has been reached."""
+        return self.t >= self.cfg.max_steps
+
+    # ------------------------------------------------------------------ observe
+    def seen_idleness(self, agent: int) -> np.ndarray:
+        """(n,) idleness as ``agent`` knows it (true within the radius, last seen elsewhere)."""
+        return self.idleness if self.cfg.observation_radius is None else self.seen[agent]
+
+    def in_view(self, agent: int) -> np.ndarray:
+        """(n,) bool: nodes ``agent`` currently sees."""
+        if self.cfg.observation_radius is None:
+            return np.ones(self.n, bool)
+        return self.view[agent]
+
+    def node_features(self, agent: int) -> np.ndarray:
+        """(n, 6) ``x`` of ``agent``, columns :data:`NODE_FEATURES`."""
+        n, cfg = self.n, self.cfg
+        view = self.in_view(agent)
+        others = self.alive.copy()
+        others[agent] = False
+        x = np.zeros((n, len(NODE_FEATURES)), np.float32)
+        x[:, 0] = self.seen_idleness(agent) / cfg.max_steps
+        x[self.positions[agent], 1] = 1.0
+        x[:, 2] = np.bincount(self.positions[others], minlength=n) * view
+        x[:, 3] = view
+        x[:, 4:6] = self.pos_feat
+        return x
+
+    def state_features(self) -> np.ndarray:
+        """(n, 4) global ``x``, columns :data:`STATE_FEATURES` (true values, all agents)."""
+        x = np.zeros((self.n, len(STATE_FEATURES)), np.float32)
+        x[:, 0] = self.idleness / self.cfg.max_steps
+        x[:, 1] = np.bincount(self.positions[self.alive], minlength=self.n)
+        x[:, 2:4] = self.pos_feat
+        return x
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The packed global graph (the ``state`` key)."""
+        return self.state_spec.pack_graph(self.state_features(), self.edge_index)
+
+    def action_mask(self, agent: int) -> np.ndarray:
+        """(D + 1,) valid slots at the agent's node; every slot in penalty mode."""
+        mask = np.zeros(self.cfg.max_degree + 1, np.int8)
+        if self.cfg.invalid_action == "penalty":
+            mask[:] = 1
+        else:
+            mask[: self.num_slots[self.positions[agent]]] = 1
+        return mask
+
+    def observe(self, agent: int, terminal: bool = False) -> dict[str, np.ndarray]:
+        """One agent's observation (fresh arrays)."""
+        v = int(self.positions[agent])
+        return self.spec.pack(
+            self.node_features(agent), self.edge_index, self.action_mask(agent),
+            agent_node=v, neighbours=self.neighbours[v, : self.num_slots[v]],
+            state=self.state() if self.spec.state is not None else None, terminal=terminal)
+
+    def metrics(self) -> dict[str, float | int]:
+        """The episode metrics so far (the ``info`` at an agent's episode end)."""
+        return {"avg_idleness": self.idleness_sum / max(self.t, 1),
+                "worst_idleness": float(self.worst),
+                "graph_nodes": int(self.n),
+                "agents_alive": int(self.alive.sum())}

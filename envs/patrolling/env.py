@@ -1,0 +1,128 @@
+"""Single-agent graph patrolling (gymnasium): the K = 1 form of the patrolling core."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from envs.patrolling.core import PatrolCore, as_slot, parse_config
+
+
+class PatrollingEnv(gym.Env):
+    """
+    ## Description
+
+    One agent walks a graph and should keep every node visited often. The *idleness* of a
+    node is the number of steps since an agent last stood on it (0 for every node at reset).
+    Each episode draws a graph (default: a 5x5 grid with 10% of its cells removed, largest
+    component kept) and the agent's start node from the env's rng. This is the K = 1 form
+    of :class:`~envs.patrolling.multi.PatrollingParallelEnv` (same core, no attrition); see
+    that class for the multi-agent options.
+
+    ## Action Space
+
+    ``Discrete(max_degree + 1)``: slot 0 stays, slot ``i >= 1`` moves to ``neighbours[i]``,
+    the agent's neighbours sorted by node id (``neighbours[0]`` is the agent's own node).
+    Slots past the node's degree are padding: masked in mask mode (stepping one raises
+    ``ValueError``); in penalty mode every slot is unmasked and a padding slot keeps the
+    agent where it is and adds ``invalid_penalty`` to the reward.
+
+    ## Observation Space
+
+    The graph observation contract (``envs.contract``), a ``Dict`` of:
+
+    | key           | shape     | meaning                                                  |
+    |---------------|-----------|----------------------------------------------------------|
+    | `x`           | (N, 6)    | idleness / max_steps (as the agent knows it); is_self;   |
+    |               |           | other agents here (in view); in_view (0/1); pos_x; pos_y |
+    | `edge_index`  | (2, E)    | directed edges (both directions), padding columns 0      |
+    | `node_mask`   | (N,)      | 1 for real nodes                                         |
+    | `edge_mask`   | (E,)      | 1 for real edges                                         |
+    | `action_mask` | (D + 1,)  | 1 for slots 0..degree (all slots in penalty mode)        |
+    | `agent_node`  | (1,)      | the node the agent stands on                             |
+    | `neighbours`  | (D + 1,)  | slot i -> node action i moves to (padded with own node)  |
+    | `state`       | Dict      | only with ``global_state=True``: x = (N, 4) true         |
+    |               |           | idleness / max_steps, agents here, pos_x, pos_y          |
+
+    There are no edge features (Fe = 0): a move takes one step whatever the edge's length.
+    Positions are the graph's coordinates shifted to a minimum of 0 and divided by the largest
+    extent (in [0, 1]); zeros for graphs without positions. With ``observation_radius = r``
+    the agent sees the true idleness of nodes within r hops (``in_view = 1``) and, elsewhere,
+    the idleness it saw when it last saw that node (0 if never since reset, which is true then).
+
+    ## Rewards
+
+    ``r_t = -mean_v(idleness_t(v)) / n`` after the move of step t (n = the graph's node count).
+    ``idleness_t(v) <= t``, so ``|r_t| <= max_steps / n``; a tour visiting every node once
+    per n steps keeps ``|r_t|`` near 1/2. Penalty mode adds ``invalid_penalty`` to it on an
+    invalid move (time passes anyway, so replacing the reward could make an invalid move pay).
+
+    ## Starting State
+
+    A graph from ``graphs``; the agent on a node drawn uniformly from the env's rng (or
+    ``reset(options={"start_nodes": [v]})``); idleness 0 everywhere.
+
+    ## Episode End
+
+    Truncation after ``max_steps`` steps (there is no termination). The last step's ``info``
+    holds ``avg_idleness`` (mean over the steps 1..T of the mean node idleness), ``worst_idleness``
+    (the largest idleness of any node at any step), ``graph_nodes`` (int) and ``agents_alive``
+    (1); other steps' info is empty.
+
+    ## Arguments
+
+    ``PatrollingEnv(config=None, **overrides)`` (RLlib passes ``env_config`` positionally):
+
+    | key                  | default                 | meaning                                   |
+    |----------------------|-------------------------|-------------------------------------------|
+    | `graphs`             | grid 25, removed 0.1    | dict, GraphDistribution or list[Graph]    |
+    | `max_nodes`          | the source's bound      | N                                         |
+    | `max_edges`          | the source's bound      | E (directed)                              |
+    | `max_degree`         | 4 for grids, the list's | D; a node of larger degree -> ValueError  |
+    |                      | max for a list, else N-1|                                           |
+    | `max_steps`          | 100                     | episode length                            |
+    | `observation_radius` | None (full)             | hops the agent sees                       |
+    | `global_state`       | False                   | add the `state` key                       |
+    | `invalid_action`     | "mask"                  | "mask" or "penalty"                       |
+    | `invalid_penalty`    | -1.0                    | added to the reward of an invalid move    |
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
+        self.cfg = parse_config(config, overrides, multi=False, name="patrolling")
+        self._source = self.cfg.source
+        self.core = PatrolCore(self.cfg)
+        self.spec_obs = self.core.spec
+        self.observation_space = self.spec_obs.space()
+        self.action_space = spaces.Discrete(self.cfg.max_degree + 1)
+        self._done = True
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        if seed is not None:
+            self._source.restart()
+        graph = self._source.next(self.np_random)
+        start = (options or {}).get("start_nodes")
+        self.core.reset(graph, self.np_random, start_nodes=start)
+        self._done = False
+        return self.core.observe(0), {}
+
+    def step(self, action):
+        if self._done:
+            raise RuntimeError("the episode is over (or never started); call reset() first")
+        core, cfg = self.core, self.cfg
+        slot = as_slot(action, cfg.max_degree + 1, "PatrollingEnv")
+        if cfg.invalid_action == "mask" and not core.valid(0, slot):
+            raise ValueError(f"PatrollingEnv: {core.invalid_reason(0, slot)}")
+        reward, invalid, _ = core.step(np.array([slot]))
+        if invalid[0]:
+            reward += cfg.invalid_penalty
+        truncated = core.truncated
+        self._done = truncated
+        info = core.metrics() if truncated else {}
+        return core.observe(0, terminal=truncated), float(reward), False, truncated, info

@@ -1,0 +1,186 @@
+"""Multi-agent graph patrolling (PettingZoo ParallelEnv): the primary form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from pettingzoo import ParallelEnv
+
+from envs.patrolling.core import PatrolCore, as_slot, parse_config
+
+
+class PatrollingParallelEnv(ParallelEnv):
+    """
+    ## Description
+
+    A team of K agents (``"agent_0"`` .. ``"agent_{K-1}"``) walks a graph and should keep
+    every node visited often. The *idleness* of a node is the number of steps since any agent
+    last stood on it (0 for every node at reset). Each episode draws a graph (default: a 5x5
+    grid with 10% of its cells removed, largest component kept) and K distinct start nodes
+    from the env's rng. Agents may share a node. Options: partial observability
+    (``observation_radius``), a global ``state`` for a centralised critic (``global_state``)
+    and agent attrition (``attrition``, ``attrition_schedule``).
+
+    ## Action Space
+
+    Each agent: ``Discrete(max_degree + 1)``. Slot 0 stays, slot ``i >= 1`` moves to
+    ``neighbours[i]``, the agent's neighbours sorted by node id (``neighbours[0]`` is the
+    agent's own node). Slots past the node's degree are padding: masked in mask mode
+    (stepping one raises ``ValueError``); in penalty mode every slot is unmasked and a padding
+    slot keeps the agent in place and adds ``invalid_penalty`` to that agent's reward.
+    A live agent missing from the action dict stays; an action for an agent that is not
+    live raises ``ValueError``.
+
+    ## Observation Space
+
+    The same graph observation contract (``envs.contract``) for every agent, a ``Dict`` of:
+
+    | key           | shape     | meaning                                                  |
+    |---------------|-----------|----------------------------------------------------------|
+    | `x`           | (N, 6)    | idleness / max_steps (as this agent knows it); is_self;  |
+    |               |           | count of other live agents here (only in view); in_view  |
+    |               |           | (0/1); pos_x; pos_y                                      |
+    | `edge_index`  | (2, E)    | directed edges (both directions), padding columns 0      |
+    | `node_mask`   | (N,)      | 1 for real nodes                                         |
+    | `edge_mask`   | (E,)      | 1 for real edges                                         |
+    | `action_mask` | (D + 1,)  | 1 for slots 0..degree (all slots in penalty mode)        |
+    | `agent_node`  | (1,)      | the node the agent stands on                             |
+    | `neighbours`  | (D + 1,)  | slot i -> node action i moves to (padded with own node)  |
+    | `state`       | Dict      | with ``global_state=True`` (default): the same graph,    |
+    |               |           | x = (N, 4) true idleness / max_steps, live agents here,  |
+    |               |           | pos_x, pos_y                                             |
+
+    There are no edge features (Fe = 0): a move takes one step whatever the edge's length.
+    Positions are the graph's coordinates shifted to a minimum of 0 and divided by the largest
+    extent (in [0, 1]); zeros for graphs without positions.
+
+    Partial observability, ``observation_radius = r``: an agent sees nodes within r hops of
+    its node (``in_view = 1``): their true idleness and the other agents on them. Elsewhere it
+    sees the idleness it saw when it last saw that node (last-seen values are kept per agent,
+    start at 0 at reset, which is then the truth, and do not age) and no agents. Hop balls
+    come from a precomputed all-pairs "within r hops" matrix for graphs of at most
+    ``core.HOP_MATRIX_MAX_NODES`` nodes, else a radius-limited BFS
+    (``scipy.sparse.csgraph.dijkstra(unweighted=True, limit=r)``) from each agent each step.
+
+    ## Rewards
+
+    A team reward, the same for every live agent each step:
+    ``r_t = -mean_v(idleness_t(v)) / n`` after all moves of step t (n = the graph's node count).
+    ``idleness_t(v) <= t``, so ``|r_t| <= max_steps / n``; K agents splitting a tour keep it
+    near 1 / (2K). Penalty mode adds ``invalid_penalty`` to the reward of an agent whose
+    move was invalid.
+
+    ## Starting State
+
+    A graph from ``graphs``; K distinct start nodes drawn from the env's rng (or
+    ``reset(options={"start_nodes": [...]})``); idleness 0 everywhere; every agent live.
+
+    ## Episode End
+
+    1. Attrition (termination of one agent): after the moves of a step, each live agent
+       leaves with probability ``attrition["prob"]`` (one draw per agent from the env's rng;
+       if more would leave than the floor ``attrition["min_agents"]`` allows, those with the
+       lowest draws leave), and the agents listed in ``attrition_schedule[t]`` leave at step t
+       (no floor). A leaving agent gets ``terminated=True``, its final observation and the
+       metrics so far in its info, and is gone from ``agents``. Its move of that step still
+       counts; idleness goes on with the others. If every agent has left, the episode is over.
+    2. Truncation of every live agent after ``max_steps`` steps.
+
+    The ``info`` of an agent on the step it finishes holds ``avg_idleness`` (mean over the
+    steps 1..t of the mean node idleness), ``worst_idleness`` (the largest idleness of any
+    node at any step so far), ``graph_nodes`` (int) and ``agents_alive`` (int, agents still
+    live after the step); other infos are empty.
+
+    ## Arguments
+
+    ``PatrollingParallelEnv(config=None, **overrides)`` (RLlib passes ``env_config``):
+
+    | key                  | default                 | meaning                                   |
+    |----------------------|-------------------------|-------------------------------------------|
+    | `graphs`             | grid 25, removed 0.1    | dict, GraphDistribution or list[Graph]    |
+    | `num_agents`         | 3                       | K (at most the smallest graph's nodes)    |
+    | `max_nodes`          | the source's bound      | N                                         |
+    | `max_edges`          | the source's bound      | E (directed)                              |
+    | `max_degree`         | 4 for grids, the list's | D; a node of larger degree -> ValueError  |
+    |                      | max for a list, else N-1|                                           |
+    | `max_steps`          | 100                     | episode length                            |
+    | `observation_radius` | None (full)             | hops an agent sees                        |
+    | `global_state`       | True                    | add the `state` key                       |
+    | `attrition`          | None                    | ``{"prob": p, "min_agents": m}`` (m=1)    |
+    | `attrition_schedule` | None                    | ``{step: [agent indices]}``               |
+    | `invalid_action`     | "mask"                  | "mask" or "penalty"                       |
+    | `invalid_penalty`    | -1.0                    | added to the reward of an invalid move    |
+    """
+
+    metadata = {"name": "patrolling_v0", "render_modes": []}
+
+    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
+        self.cfg = parse_config(config, overrides, multi=True, name="patrolling")
+        self._source = self.cfg.source
+        self.core = PatrolCore(self.cfg)
+        self.spec_obs = self.core.spec
+        self.possible_agents = [f"agent_{i}" for i in range(self.cfg.num_agents)]
+        self._index = {a: i for i, a in enumerate(self.possible_agents)}
+        self._obs_space = self.spec_obs.space()
+        self._act_space = spaces.Discrete(self.cfg.max_degree + 1)
+        self.observation_spaces = dict.fromkeys(self.possible_agents, self._obs_space)
+        self.action_spaces = dict.fromkeys(self.possible_agents, self._act_space)
+        self.state_space = spaces.Dict(self.core.state_spec.graph_spaces())
+        self.agents: list[str] = []
+        self._rng = np.random.default_rng()
+
+    def observation_space(self, agent: str) -> spaces.Dict:
+        return self._obs_space
+
+    def action_space(self, agent: str) -> spaces.Discrete:
+        return self._act_space
+
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+            self._source.restart()
+        graph = self._source.next(self._rng)
+        self.core.reset(graph, self._rng, start_nodes=(options or {}).get("start_nodes"))
+        self.agents = list(self.possible_agents)
+        obs = {a: self.core.observe(i) for i, a in enumerate(self.agents)}
+        return obs, {a: {} for a in self.agents}
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The global view (the ``state`` key's graph; available with global_state off too)."""
+        return self.core.state()
+
+    def step(self, actions: Mapping[str, Any]):
+        if not self.agents:
+            raise RuntimeError("the episode is over (or never started); call reset() first")
+        core, cfg = self.core, self.cfg
+        for agent in actions:
+            if agent not in self.agents:
+                raise ValueError(f"action given for {agent!r}, which is not a live agent "
+                                 f"(live: {self.agents})")
+        slots = np.zeros(cfg.num_agents, np.int64)  # a live agent without an action stays
+        for agent, action in actions.items():
+            i = self._index[agent]
+            slots[i] = as_slot(action, cfg.max_degree + 1, agent)
+            if cfg.invalid_action == "mask" and not core.valid(i, slots[i]):
+                raise ValueError(f"{agent}: {core.invalid_reason(i, int(slots[i]))}")
+        live = self.agents
+        reward, invalid, removed = core.step(slots)
+        truncated = core.truncated
+        obs, rewards, terms, truncs, infos = {}, {}, {}, {}, {}
+        metrics = None
+        for agent in live:
+            i = self._index[agent]
+            gone = bool(removed[i])
+            ends = gone or truncated
+            obs[agent] = core.observe(i, terminal=ends)
+            rewards[agent] = float(reward + (cfg.invalid_penalty if invalid[i] else 0.0))
+            terms[agent] = gone
+            truncs[agent] = truncated and not gone
+            if ends and metrics is None:
+                metrics = core.metrics()
+            infos[agent] = dict(metrics) if ends else {}
+        self.agents = [a for a in live if not (terms[a] or truncs[a])]
+        return obs, rewards, terms, truncs, infos
