@@ -1,0 +1,40 @@
+"""Navigation with neighbours as actions (or compass moves on grids): gymnasium and PettingZoo
+envs and their shortest-path / random baselines."""
+
+from envs.navigation.baselines import (
+    RandomPolicy,
+    ShortestPathPolicy,
+    play_random,
+    play_random_parallel,
+    play_shortest_path,
+    play_shortest_path_parallel,
+    shortest_path_length,
+)
+from envs.navigation.core import (
+    COMPASS,
+    DEFAULT_GRAPHS,
+    MULTI_FEATURES,
+    SINGLE_FEATURES,
+    NavGraph,
+    NavigationCore,
+)
+from envs.navigation.env import NavigationEnv
+from envs.navigation.multi import NavigationParallelEnv
+
+__all__ = [
+    "COMPASS",
+    "DEFAULT_GRAPHS",
+    "MULTI_FEATURES",
+    "SINGLE_FEATURES",
+    "NavGraph",
+    "NavigationCore",
+    "NavigationEnv",
+    "NavigationParallelEnv",
+    "RandomPolicy",
+    "ShortestPathPolicy",
+    "play_random",
+    "play_random_parallel",
+    "play_shortest_path",
+    "play_shortest_path_parallel",
+    "shortest_path_length",
+]
