@@ -1,3 +1,32 @@
-"""rllib-gnn: graph neural network policies (PyTorch Geometric) for Ray RLlib."""
+"""rllib-gnn: graph neural network policies (PyTorch Geometric) for Ray RLlib.
+
+Public names load on first use (``import torch_geometric`` alone takes seconds), so that
+``import rllib_gnn`` and the CLI's ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "GraphRLModule": "rllib_gnn.module",
+    "GraphModelConfig": "rllib_gnn.model_config",
+    "validate_model_config": "rllib_gnn.model_config",
+    "compute_action": "rllib_gnn.inference",
+    "resize_module": "rllib_gnn.inference",
+    "flatten_graphs": "rllib_gnn.batching",
+    "GraphEncoder": "rllib_gnn.encoders",
+    "ENCODERS": "rllib_gnn.encoders",
+    "HEADS": "rllib_gnn.heads",
+    "POOLINGS": "rllib_gnn.pooling",
+    "register_envs": "rllib_gnn.registration",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'rllib_gnn' has no attribute {name!r}")

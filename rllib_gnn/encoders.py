@@ -1,0 +1,179 @@
+"""GNN encoders: a stack of PyG convolutions chosen by name.
+
+Every encoder works on one flattened disjoint graph (see :mod:`rllib_gnn.batching`), so
+nothing here knows about padding, B, N or E: the parameters depend only on the feature
+widths F, Fe and the config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor, nn
+from torch_geometric.nn import GATv2Conv, GCNConv, GINConv, GINEConv, SAGEConv, TransformerConv
+
+__all__ = ["ACTIVATIONS", "ENCODERS", "EDGE_AWARE_ENCODERS", "NORMS", "GraphEncoder",
+           "make_activation", "mlp"]
+
+ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
+    "relu": nn.ReLU,
+    "gelu": nn.GELU,
+    "elu": nn.ELU,
+    "tanh": nn.Tanh,
+    "silu": nn.SiLU,
+}
+
+NORMS = ("none", "layer")
+
+
+def make_activation(name: str) -> nn.Module:
+    """A fresh activation module by name (one of :data:`ACTIVATIONS`)."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}")
+    return ACTIVATIONS[name]()
+
+
+def mlp(dims: list[int], activation: str) -> nn.Sequential:
+    """Linear layers of widths ``dims`` with ``activation`` between them (not after the last)."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
+        if i:
+            layers.append(make_activation(activation))
+        layers.append(nn.Linear(a, b))
+    return nn.Sequential(*layers)
+
+
+def _gcn(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.Module:
+    return GCNConv(hidden, hidden)
+
+
+def _gat(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.Module:
+    return GATv2Conv(hidden, hidden, heads=heads, concat=False, edge_dim=edge_dim)
+
+
+def _sage(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.Module:
+    return SAGEConv(hidden, hidden)
+
+
+def _gin(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.Module:
+    return GINConv(mlp([hidden, hidden, hidden], activation), train_eps=True)
+
+
+def _gine(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.Module:
+    return GINEConv(mlp([hidden, hidden, hidden], activation), train_eps=True,
+                    edge_dim=edge_dim)
+
+
+def _transformer(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.Module:
+    return TransformerConv(hidden, hidden, heads=heads, concat=False, edge_dim=edge_dim)
+
+
+#: name -> factory ``(hidden, edge_dim, heads, activation) -> conv``.
+ENCODERS: dict[str, Callable[[int, int | None, int, str], nn.Module]] = {
+    "gcn": _gcn,
+    "gat": _gat,
+    "sage": _sage,
+    "gin": _gin,
+    "gine": _gine,
+    "transformer": _transformer,
+}
+
+#: Encoders whose convolutions read ``edge_attr`` (the others ignore edge features).
+EDGE_AWARE_ENCODERS = frozenset({"gat", "gine", "transformer"})
+#: Encoders that cannot run without edge features.
+EDGE_REQUIRED_ENCODERS = frozenset({"gine"})
+
+
+class GraphEncoder(nn.Module):
+    r"""An input projection followed by ``num_layers`` message-passing layers.
+
+    .. math::
+        \mathbf{h}^{(0)}_v = \sigma\big(\mathbf{W}_{\mathrm{in}} \mathbf{x}_v
+        + \mathbf{b}_{\mathrm{in}}\big), \qquad
+        \mathbf{m}^{(\ell)}_v = \mathrm{Drop}\Big(\sigma\big(\mathrm{Norm}\big(
+        \mathrm{Conv}^{(\ell)}(\mathbf{H}^{(\ell-1)}, \mathcal{E},
+        \mathbf{E}_{\mathrm{attr}})_v\big)\big)\Big)
+
+    .. math::
+        \mathbf{h}^{(\ell)}_v = \mathbf{h}^{(\ell-1)}_v + \mathbf{m}^{(\ell)}_v
+        \ \text{(residual)} \quad \text{or} \quad \mathbf{h}^{(\ell)}_v =
+        \mathbf{m}^{(\ell)}_v
+
+    where :math:`\mathrm{Conv}` is one of GCNConv (``gcn``), GATv2Conv (``gat``),
+    SAGEConv (``sage``), GINConv with a 2-layer MLP (``gin``), GINEConv (``gine``) or
+    TransformerConv (``transformer``); ``gat``, ``gine`` and ``transformer`` read edge
+    features when ``edge_dim`` is given, the others ignore them. :math:`\mathrm{Norm}` is
+    the identity or a per-node LayerNorm (it never mixes nodes, graphs or padding).
+
+    Args:
+        in_channels (int): F, node feature width.
+        hidden (int): d, embedding width of every layer.
+        num_layers (int): number of convolutions (>= 1).
+        conv (str): encoder name, a key of :data:`ENCODERS`.
+        edge_dim (int, optional): Fe, edge feature width, or None without edge features.
+        residual (bool): add each layer's output to its input.
+        norm (str): ``"none"`` or ``"layer"``.
+        dropout (float): dropout probability after each layer.
+        activation (str): a key of :data:`ACTIVATIONS`.
+        attention_heads (int): heads of ``gat`` / ``transformer`` (averaged, so the
+            width stays ``hidden``).
+
+    Shapes:
+        - **input:** node features :math:`(|\mathcal{V}|, F)`, edge indices
+          :math:`(2, |\mathcal{E}|)`, edge features :math:`(|\mathcal{E}|, F_e)`
+          *(optional)*
+        - **output:** node embeddings :math:`(|\mathcal{V}|, d)`
+    """
+
+    def __init__(self, in_channels: int, hidden: int, num_layers: int, conv: str = "sage", *,
+                 edge_dim: int | None = None, residual: bool = True, norm: str = "none",
+                 dropout: float = 0.0, activation: str = "relu",
+                 attention_heads: int = 2) -> None:
+        super().__init__()
+        if conv not in ENCODERS:
+            raise ValueError(f"encoder must be one of {sorted(ENCODERS)}, got {conv!r}")
+        if norm not in NORMS:
+            raise ValueError(f"norm must be one of {list(NORMS)}, got {norm!r}")
+        if conv in EDGE_REQUIRED_ENCODERS and not edge_dim:
+            raise ValueError(
+                f"encoder {conv!r} needs edge features (an 'edge_attr' key with Fe > 0); "
+                f"use 'gin' for graphs without them")
+        self.in_channels = in_channels
+        self.hidden = hidden
+        self.num_layers = num_layers
+        self.conv_name = conv
+        self.edge_dim = edge_dim if conv in EDGE_AWARE_ENCODERS and edge_dim else None
+        self.residual = residual
+        make = ENCODERS[conv]
+        self.input = nn.Linear(in_channels, hidden)
+        self.convs = nn.ModuleList(
+            make(hidden, self.edge_dim, attention_heads, activation) for _ in range(num_layers))
+        self.norms = nn.ModuleList(
+            nn.LayerNorm(hidden) if norm == "layer" else nn.Identity()
+            for _ in range(num_layers))
+        self.act = make_activation(activation)
+        self.dropout = nn.Dropout(dropout)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Re-initialise every layer."""
+        self.input.reset_parameters()
+        for conv, norm in zip(self.convs, self.norms):
+            conv.reset_parameters()
+            if isinstance(norm, nn.LayerNorm):
+                norm.reset_parameters()
+
+    def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None = None) -> Tensor:
+        """Embed every node; see the class docstring for the math and shapes."""
+        h = self.act(self.input(x))
+        use_edges = self.edge_dim is not None
+        for conv, norm in zip(self.convs, self.norms):
+            m = conv(h, edge_index, edge_attr) if use_edges else conv(h, edge_index)
+            m = self.dropout(self.act(norm(m)))
+            h = h + m if self.residual else m
+        return h
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}({self.conv_name}, {self.in_channels} -> "
+                f"{self.hidden}, num_layers={self.num_layers}, edge_dim={self.edge_dim})")

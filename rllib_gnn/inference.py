@@ -1,0 +1,84 @@
+"""Use a trained :class:`~rllib_gnn.module.GraphRLModule` outside an Algorithm.
+
+:func:`resize_module` moves the weights onto spaces with other limits (N, E, D): the weights
+have no shape that depends on them. :func:`compute_action` acts on one raw env observation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from ray.rllib.core.columns import Columns
+
+from rllib_gnn.module import GraphRLModule
+
+__all__ = ["compute_action", "obs_to_batch", "resize_module"]
+
+
+def resize_module(module: GraphRLModule, observation_space: gym.spaces.Dict,
+                  action_space: gym.spaces.Discrete) -> GraphRLModule:
+    """A new module for ``observation_space`` / ``action_space`` with ``module``'s weights.
+
+    The new module has the same class, model_config and ``inference_only`` flag, the same
+    train/eval mode, and loads ``module.state_dict()`` strictly.
+
+    Raises:
+        ValueError: the weights do not fit, e.g. a ``fixed`` head with another action
+            count, or other feature widths (F, Fe).
+    """
+    new = type(module)(observation_space=observation_space, action_space=action_space,
+                       inference_only=module.inference_only, model_config=module.model_config)
+    try:
+        new.load_state_dict(module.state_dict(), strict=True)
+    except RuntimeError as err:
+        first = str(err).strip().splitlines()
+        raise ValueError(
+            "the trained weights do not fit the new spaces (only N, E, D may change; F, Fe "
+            f"and a 'fixed' head's action count must stay): {' '.join(first[:3])}") from err
+    new.train(module.training)
+    return new
+
+
+def obs_to_batch(obs: Mapping[str, Any], device: torch.device | str | None = None
+                 ) -> dict[str, Any]:
+    """One raw env observation (numpy dict, nested ``state`` allowed) as a batch of one."""
+    out: dict[str, Any] = {}
+    for key, value in obs.items():
+        if isinstance(value, Mapping):
+            out[key] = obs_to_batch(value, device)
+        else:
+            out[key] = torch.as_tensor(np.asarray(value), device=device).unsqueeze(0)
+    return out
+
+
+def compute_action(module: GraphRLModule, obs: Mapping[str, Any], explore: bool = False, *,
+                   generator: torch.Generator | None = None) -> tuple[int, np.ndarray]:
+    """The action for ONE raw env observation, without an Algorithm.
+
+    Args:
+        module: the policy.
+        obs: one observation exactly as the env returns it (numpy arrays).
+        explore: sample from the masked categorical distribution instead of taking the
+            greedy argmax.
+        generator: torch random generator for sampling (reproducible exploration).
+
+    Returns:
+        ``(action, logits)``: the action id and the (A,) masked logits (invalid actions at
+        ``torch.finfo(float32).min``).
+    """
+    device = next(module.parameters()).device
+    batch = {Columns.OBS: obs_to_batch(obs, device)}
+    with torch.no_grad():
+        out = (module.forward_exploration(batch) if explore
+               else module.forward_inference(batch))
+    logits = out[Columns.ACTION_DIST_INPUTS][0]
+    if explore:
+        probs = torch.softmax(logits.double(), dim=-1)
+        action = int(torch.multinomial(probs, 1, generator=generator))
+    else:
+        action = int(logits.argmax())
+    return action, logits.cpu().numpy()
