@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from numbers import Integral, Real
 from typing import Any
+
+import numpy as np
 
 
 def require_int(key: str, value: Any, *, minimum: int = 0) -> int:
@@ -14,6 +16,18 @@ def require_int(key: str, value: Any, *, minimum: int = 0) -> int:
     if value < minimum:
         raise ValueError(f"{key} must be an integer >= {minimum}, got {value}")
     return int(value)
+
+
+def optional_int(key: str, value: Any, *, minimum: int = 0) -> int | None:
+    """``None`` (the env's default applies), or ``value`` checked by :func:`require_int`."""
+    return None if value is None else require_int(key, value, minimum=minimum)
+
+
+def require_bool(key: str, value: Any) -> bool:
+    """Return ``value`` if it is True or False (numpy's too), else raise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{key} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def require_float(key: str, value: Any, *, minimum: float | None = None,
@@ -41,3 +55,25 @@ def reject_unknown(where: str, given: Iterable[str], allowed: Iterable[str]) -> 
     unknown = sorted(set(given) - set(allowed))
     if unknown:
         raise ValueError(f"unknown {where} key(s) {unknown}; allowed: {sorted(allowed)}")
+
+
+def merge_config(where: str, config: Mapping | None, overrides: Mapping,
+                 allowed: Iterable[str]) -> dict[str, Any]:
+    """An env's ``{**config, **overrides}``; raise if ``config`` is not a mapping or a key is
+    not ``allowed``. ``where`` names the env in messages."""
+    if config is not None and not isinstance(config, Mapping):
+        raise ValueError(f"{where} config must be a mapping (env_config), got {config!r}")
+    merged = {**(config or {}), **overrides}
+    reject_unknown(f"{where} config", merged, allowed)
+    return merged
+
+
+def invalid_action_config(merged: Mapping[str, Any], *, max_penalty: float | None = None
+                          ) -> tuple[str, float]:
+    """``(invalid_action, invalid_penalty)`` of a merged env config: ``"mask"`` (default) or
+    ``"penalty"``, and a number (default -1.0, at most ``max_penalty`` when given)."""
+    mode = require_choice("invalid_action", merged.get("invalid_action", "mask"),
+                          ("mask", "penalty"))
+    penalty = require_float("invalid_penalty", merged.get("invalid_penalty", -1.0),
+                            maximum=max_penalty)
+    return mode, penalty

@@ -8,8 +8,9 @@ graphs. :class:`GraphDistribution` samples a size, a graph and its weights from 
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,15 @@ class Graph:
         return cls(g.number_of_nodes(), edges, weights, positions)
 
 
+def check_max_degree(graph: Graph, max_degree: int) -> None:
+    """Raise the contract's ``ValueError`` if a node of ``graph`` has over ``max_degree`` neighbours."""
+    degrees = graph.degrees()
+    if degrees.size and degrees.max() > max_degree:
+        v = int(degrees.argmax())
+        raise ValueError(f"node {v} has {int(degrees[v])} neighbours, over the env's "
+                         f"max_degree={max_degree}; raise max_degree")
+
+
 # ---------------------------------------------------------------------------- generators
 def watts_strogatz(n: int, rng: np.random.Generator, k: int = 4, p: float = 0.3) -> Graph:
     """Watts–Strogatz small world: ring lattice of degree ``k``, each edge rewired w.p. ``p``."""
@@ -119,10 +129,15 @@ def grid(n: int, rng: np.random.Generator, rows: int | None = None, cols: int | 
     return Graph.from_networkx(g)
 
 
+def _default_radius(n: int) -> float:
+    """1.5x the connectivity threshold of a random geometric graph of n nodes."""
+    return 1.5 * math.sqrt(math.log(max(n, 2)) / (math.pi * max(n, 2)))
+
+
 def random_geometric(n: int, rng: np.random.Generator, radius: float | None = None) -> Graph:
     """Random geometric graph in the unit square; default radius 1.5x the connectivity threshold."""
     if radius is None:
-        radius = 1.5 * math.sqrt(math.log(max(n, 2)) / (math.pi * max(n, 2)))
+        radius = _default_radius(n)
     return Graph.from_networkx(nx.random_geometric_graph(n, radius, seed=rng))
 
 
@@ -157,9 +172,31 @@ def _edge_bound(generator: str, n: int, params: dict[str, Any]) -> int:
     if generator == "erdos_renyi":
         mean = params.get("p", 0.1) * n * (n - 1) / 2
     else:  # random_geometric: expected degree ~ n * pi * r^2
-        radius = params.get("radius") or 1.5 * math.sqrt(math.log(max(n, 2)) / (math.pi * max(n, 2)))
+        radius = params.get("radius") or _default_radius(n)
         mean = n * (n - 1) / 2 * min(1.0, math.pi * radius**2)
     return min(n * (n - 1) // 2, int(mean + 6 * math.sqrt(mean) + 8))
+
+
+def _degree_bound(generator: str, n: int, params: dict[str, Any]) -> int:
+    """A bound on the largest node degree of a graph of n nodes, at least 1 and at most n - 1.
+
+    4 for grids; n - 1 for Barabási–Albert (hubs can reach any degree); otherwise the
+    expected degree plus 6 standard deviations plus 8, as in :func:`_edge_bound`.
+    """
+    if generator == "grid":
+        bound = 4
+    elif generator == "barabasi_albert":
+        bound = n - 1
+    else:
+        if generator == "random_geometric":
+            radius = params.get("radius") or _default_radius(n)
+            mean = (n - 1) * min(1.0, math.pi * radius**2)
+        elif generator == "erdos_renyi":
+            mean = params.get("p", 0.1) * (n - 1)
+        else:  # watts_strogatz
+            mean = params.get("k", 4)
+        bound = int(math.ceil(mean + 6 * math.sqrt(mean) + 8))
+    return max(1, min(n - 1, bound))
 
 
 @dataclass(frozen=True)
@@ -200,6 +237,20 @@ class GraphDistribution:
     def max_undirected_edges(self) -> int:
         """A bound on undirected edges over all sizes (exact for WS, BA and full grids)."""
         return max(_edge_bound(self.generator, n, self.params) for n in self.sizes)
+
+    def max_degree_bound(self) -> int:
+        """A bound on the largest node degree over all sizes (see :func:`_degree_bound`)."""
+        return max(_degree_bound(self.generator, n, self.params) for n in self.sizes)
+
+    def min_nodes(self) -> int:
+        """The fewest nodes a graph is built with (a grid's ``rows x cols`` or largest square
+        of <= n cells; cells that ``removed`` deletes are not counted)."""
+        if self.generator == "grid":
+            rows, cols = self.params.get("rows"), self.params.get("cols")
+            if rows is not None and cols is not None:
+                return rows * cols
+            return min(max(1, math.isqrt(n)) ** 2 for n in self.sizes)
+        return min(self.sizes)
 
     def sample(self, rng: np.random.Generator) -> Graph:
         """Draw one graph (size, structure, weights) from ``rng``."""
@@ -285,6 +336,21 @@ class GraphSource:
             return 2 * max(max(g.num_edges for g in self.fixed), 1)
         return 2 * max(self.distribution.max_undirected_edges(), 1)
 
+    @property
+    def min_nodes(self) -> int:
+        """Fewest nodes a graph of this source has (a distribution's nominal count; checked
+        again at reset)."""
+        if self.fixed is not None:
+            return min(g.num_nodes for g in self.fixed)
+        return self.distribution.min_nodes()
+
+    @property
+    def max_degree(self) -> int:
+        """Largest node degree (at least 1): exact for a fixed list, else the distribution's bound."""
+        if self.fixed is not None:
+            return max(1, max(int(g.degrees().max(initial=0)) for g in self.fixed))
+        return self.distribution.max_degree_bound()
+
     def limits(self, max_nodes: int | None, max_edges: int | None) -> tuple[int, int]:
         """The env's (max_nodes, max_edges): given values are checked, None takes this source's bound."""
         n = self.max_nodes if max_nodes is None else require_int("max_nodes", max_nodes, minimum=1)
@@ -312,3 +378,15 @@ class GraphSource:
         graph = self.fixed[self._next % len(self.fixed)]
         self._next += 1
         return graph
+
+
+def source_from_config(config: Mapping[str, Any], default: dict[str, Any]
+                       ) -> tuple[GraphSource, int, int]:
+    """An env config's graph source and its ``(max_nodes, max_edges)`` limits.
+
+    ``config["graphs"]`` (missing or None: a copy of ``default``) gives the source;
+    ``max_nodes`` and ``max_edges`` go through :meth:`GraphSource.limits`.
+    """
+    graphs = config.get("graphs")
+    source = GraphSource(copy.deepcopy(default) if graphs is None else graphs)
+    return (source, *source.limits(config.get("max_nodes"), config.get("max_edges")))

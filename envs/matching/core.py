@@ -11,16 +11,15 @@ undirected edge name the same edge and are valid together while it is available.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from envs._validation import reject_unknown, require_choice, require_float, require_int
+from envs._validation import invalid_action_config, merge_config, optional_int, require_choice
 from envs.contract import GraphObsSpec
-from envs.graphs import Graph, GraphSource
+from envs.graphs import Graph, GraphSource, source_from_config
 
 #: Default graphs: Erdős–Rényi G(n, 0.25), n in {10, 15, 20}, unit node weights (unused).
 DEFAULT_GRAPHS: dict[str, Any] = {
@@ -66,33 +65,17 @@ def parse_config(where: str, config: Mapping | None, overrides: Mapping,
 
     Returns the settings and the merged dict (the caller validates its ``extra`` keys).
     """
-    if config is not None and not isinstance(config, Mapping):
-        raise ValueError(f"{where} config must be a mapping, got {config!r}")
-    merged = {**(config or {}), **overrides}
-    reject_unknown(f"{where} config", merged, COMMON_KEYS + extra)
-    graphs = merged.get("graphs")
-    source = GraphSource(copy.deepcopy(DEFAULT_GRAPHS) if graphs is None else graphs)
-    max_nodes, max_edges = source.limits(merged.get("max_nodes"), merged.get("max_edges"))
+    merged = merge_config(where, config, overrides, COMMON_KEYS + extra)
+    source, max_nodes, max_edges = source_from_config(merged, DEFAULT_GRAPHS)
     edge_weights = require_choice("edge_weights", merged.get("edge_weights", "uniform"),
                                   ("uniform", "unit"))
-    invalid_action = require_choice("invalid_action", merged.get("invalid_action", "mask"),
-                                    ("mask", "penalty"))
-    invalid_penalty = require_float("invalid_penalty", merged.get("invalid_penalty", -1.0))
-    max_steps = merged.get("max_steps")
-    if max_steps is not None:
-        max_steps = require_int("max_steps", max_steps, minimum=1)
+    invalid_action, invalid_penalty = invalid_action_config(merged)
+    max_steps = optional_int("max_steps", merged.get("max_steps"), minimum=1)
     spec = GraphObsSpec(max_nodes=max_nodes, max_edges=max_edges, node_features=NODE_FEATURES,
                         num_actions=max_edges, edge_features=EDGE_FEATURES)
     settings = MatchingSettings(source, max_nodes, max_edges, edge_weights, invalid_action,
                                 invalid_penalty, max_steps, spec)
     return settings, merged
-
-
-def min_graph_nodes(source: GraphSource) -> int:
-    """The fewest nodes a graph of ``source`` is asked to have (checked again at reset)."""
-    if source.fixed is not None:
-        return min(g.num_nodes for g in source.fixed)
-    return min(source.distribution.sizes)
 
 
 def draw_edge_weights(graph: Graph, rng: np.random.Generator, mode: str) -> np.ndarray:

@@ -5,22 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 from gymnasium import spaces
-from pettingzoo import ParallelEnv
 
 from envs._validation import require_int
-from envs.matching.core import (
-    MatchingState,
-    as_slot,
-    min_graph_nodes,
-    new_episode,
-    observe,
-    parse_config,
-)
+from envs.matching.core import MatchingState, as_slot, new_episode, observe, parse_config
+from envs.team import TeamParallelEnv
 
 
-class MaxMatchingParallelEnv(ParallelEnv):
+class MaxMatchingParallelEnv(TeamParallelEnv):
     """
     ## Description
 
@@ -72,49 +64,21 @@ class MaxMatchingParallelEnv(ParallelEnv):
     """
 
     metadata = {"name": "max_matching_v0", "render_modes": []}
-    render_mode = None
 
     def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
         self.settings, merged = parse_config("MaxMatchingParallelEnv", config, overrides,
                                              extra=("num_agents",))
         k = require_int("num_agents", merged.get("num_agents", 2), minimum=1)
-        fewest = min_graph_nodes(self.settings.source)
-        if k > fewest:
-            raise ValueError(f"num_agents={k} is more than the {fewest} nodes of the smallest "
-                             f"graph in graphs; use num_agents <= {fewest}")
-        self.team_size = k
-        self.possible_agents = [f"agent_{i}" for i in range(k)]
-        self.agents: list[str] = []
-        self._obs_space = self.settings.spec.space()
-        self._act_space = spaces.Discrete(self.settings.max_edges)
-        self._rng: np.random.Generator | None = None
+        super().__init__(k, self.settings.spec.space(), spaces.Discrete(self.settings.max_edges))
+        self._check_team(self.settings.source.min_nodes, "the smallest graph in graphs")
         self.matching: MatchingState | None = None
         self._steps = 0
         self._limit = 0
 
-    def observation_space(self, agent: str) -> spaces.Dict:
-        """The same cached space for every agent."""
-        self._check_agent(agent)
-        return self._obs_space
-
-    def action_space(self, agent: str) -> spaces.Discrete:
-        """The same cached ``Discrete(max_edges)`` for every agent."""
-        self._check_agent(agent)
-        return self._act_space
-
-    def _check_agent(self, agent: str) -> None:
-        if agent not in self.possible_agents:
-            raise ValueError(f"unknown agent {agent!r}; agents are {self.possible_agents}")
-
     def reset(self, seed: int | None = None, options: dict | None = None
               ) -> tuple[dict[str, dict], dict[str, dict]]:
-        if seed is not None or self._rng is None:
-            self._rng = np.random.default_rng(seed)
-            self.settings.source.restart()
-        state = new_episode(self.settings, self._rng)
-        if self.team_size > state.num_nodes:
-            raise ValueError(f"num_agents={self.team_size} is more than the {state.num_nodes} "
-                             f"nodes of this episode's graph")
+        state = new_episode(self.settings, self._reseed(seed, self.settings.source))
+        self._check_team(state.num_nodes, "this episode's graph")
         self.matching = state
         self._steps = 0
         self._limit = self.settings.steps_limit(state.graph)
@@ -125,16 +89,8 @@ class MaxMatchingParallelEnv(ParallelEnv):
         return {a: observe(self.settings, self.matching, terminal=terminal) for a in self.agents}
 
     def step(self, actions: Mapping[str, Any]):
+        self._check_step(actions)
         state = self.matching
-        if state is None or not self.agents:
-            raise RuntimeError("MaxMatchingParallelEnv.step() called before reset() or after "
-                               "the episode ended")
-        missing = [a for a in self.agents if a not in actions]
-        if missing:
-            raise ValueError(f"no action for live agent(s) {missing}")
-        extra = sorted(set(actions) - set(self.agents))
-        if extra:
-            raise ValueError(f"actions given for agent(s) {extra} that are not live")
         slots = [as_slot(actions[a], self.settings.max_edges) for a in self.agents]
         reasons = [state.invalid_reason(s) for s in slots]
         if not self.settings.penalty:
@@ -157,15 +113,5 @@ class MaxMatchingParallelEnv(ParallelEnv):
         terminated = bool(state.done)
         truncated = bool(not terminated and self._steps >= self._limit)
         obs = self._observe(terminal=terminated)
-        terms = {a: terminated for a in self.agents}
-        truncs = {a: truncated for a in self.agents}
-        infos = {a: (state.metrics() if terminated or truncated else {}) for a in self.agents}
-        if terminated or truncated:
-            self.agents = []
+        terms, truncs, infos = self._finish_team_step(terminated, truncated, state.metrics)
         return obs, rewards, terms, truncs, infos
-
-    def render(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from envs._validation import reject_unknown, require_choice, require_float, require_int
+from envs._validation import invalid_action_config, merge_config, optional_int, require_bool
 from envs.contract import GraphObsSpec
-from envs.graphs import Graph, GraphSource
+from envs.graphs import Graph, GraphSource, source_from_config
 
 #: Node feature columns of ``x`` (F = 4).
 NODE_FEATURES = ("weight", "in_cover", "uncovered_degree", "uncovered_neighbour_weight")
@@ -87,40 +87,21 @@ def parse_config(where: str, config: Mapping | None, overrides: Mapping,
         extra: further allowed keys with their defaults (validated by the caller); their
             merged values come back in ``MVCConfig.extra``.
     """
-    if config is not None and not isinstance(config, Mapping):
-        raise ValueError(f"{where} config must be a dict (env_config), got {config!r}")
-    merged = {**(config or {}), **overrides}
     extra = dict(extra or {})
-    reject_unknown(f"{where} config", merged, (*_KEYS, *extra))
+    merged = merge_config(where, config, overrides, (*_KEYS, *extra))
 
-    source = GraphSource(merged.get("graphs", DEFAULT_GRAPHS))
-    if source.fixed is not None:
-        for i, graph in enumerate(source.fixed):
-            check_graph(graph, f"graphs[{i}]")
-    max_nodes, max_edges = source.limits(merged.get("max_nodes"), merged.get("max_edges"))
-    invalid_action = require_choice("invalid_action", merged.get("invalid_action", "mask"),
-                                    ("mask", "penalty"))
-    invalid_penalty = require_float("invalid_penalty", merged.get("invalid_penalty", -1.0),
-                                    maximum=0.0)
-    max_steps = merged.get("max_steps")
-    max_steps = max_nodes if max_steps is None else require_int("max_steps", max_steps, minimum=1)
-    mask_useless = merged.get("mask_useless", True)
-    if not isinstance(mask_useless, (bool, np.bool_)):
-        raise ValueError(f"mask_useless must be True or False, got {mask_useless!r}")
+    source, max_nodes, max_edges = source_from_config(merged, DEFAULT_GRAPHS)
+    for i, graph in enumerate(source.fixed or ()):
+        check_graph(graph, f"graphs[{i}]")
+    invalid_action, invalid_penalty = invalid_action_config(merged, max_penalty=0.0)
+    max_steps = optional_int("max_steps", merged.get("max_steps"), minimum=1)
+    mask_useless = require_bool("mask_useless", merged.get("mask_useless", True))
     spec = GraphObsSpec(max_nodes=max_nodes, max_edges=max_edges,
                         node_features=len(NODE_FEATURES), num_actions=max_nodes,
                         edge_features=len(EDGE_FEATURES))
     return MVCConfig(source, spec, max_nodes, max_edges, invalid_action, invalid_penalty,
-                     max_steps, bool(mask_useless),
+                     max_nodes if max_steps is None else max_steps, mask_useless,
                      {key: merged.get(key, default) for key, default in extra.items()})
-
-
-def min_graph_nodes(source: GraphSource) -> int:
-    """Fewest nodes a graph of ``source`` is asked for (fixed list: exact; distribution: its
-    smallest size; generators such as ``grid`` may still return fewer)."""
-    if source.fixed is not None:
-        return min(g.num_nodes for g in source.fixed)
-    return min(source.distribution.sizes)
 
 
 # ---------------------------------------------------------------------------- state

@@ -7,14 +7,14 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from pettingzoo import ParallelEnv
 
 from envs._validation import require_int
-from envs.mvc.core import CoverState, CoverViews, check_graph, min_graph_nodes, parse_config
+from envs.mvc.core import CoverState, CoverViews, check_graph, parse_config
 from envs.mvc.env import node_action
+from envs.team import TeamParallelEnv
 
 
-class MinVertexCoverParallelEnv(CoverViews, ParallelEnv):
+class MinVertexCoverParallelEnv(CoverViews, TeamParallelEnv):
     """
     ## Description
 
@@ -80,39 +80,20 @@ class MinVertexCoverParallelEnv(CoverViews, ParallelEnv):
     def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
         self._config = parse_config("MinVertexCoverParallelEnv", config, overrides,
                                     extra={"num_agents": 2})
-        self.team_size = require_int("num_agents", self._config.extra["num_agents"], minimum=1)
+        team_size = require_int("num_agents", self._config.extra["num_agents"], minimum=1)
         self._source = self._config.source
-        self._check_team(min_graph_nodes(self._source), "the smallest graph of graphs")
         self._spec = self._config.spec
         self.max_nodes, self.max_edges = self._config.max_nodes, self._config.max_edges
         self.max_steps = self._config.max_steps
-        self.possible_agents = [f"agent_{i}" for i in range(self.team_size)]
-        self.agents: list[str] = []
-        self._observation_space = self._spec.space()
-        self._action_space = spaces.Discrete(self.max_nodes)
-        self.render_mode = None
-        self._rng = np.random.default_rng()
+        super().__init__(team_size, self._spec.space(), spaces.Discrete(self.max_nodes))
+        self._check_team(self._source.min_nodes, "the smallest graph of graphs")
         self._state: CoverState | None = None
         self._steps = 0
         self._invalid = 0
 
-    def _check_team(self, num_nodes: int, what: str) -> None:
-        if self.team_size > num_nodes:
-            raise ValueError(f"num_agents={self.team_size} is more than the {num_nodes} nodes of "
-                             f"{what}; use at most {num_nodes} agents or larger graphs")
-
-    def observation_space(self, agent: str) -> spaces.Dict:
-        return self._observation_space
-
-    def action_space(self, agent: str) -> spaces.Discrete:
-        return self._action_space
-
     def reset(self, seed: int | None = None,
               options: dict[str, Any] | None = None) -> tuple[dict, dict]:
-        if seed is not None:
-            self._rng = np.random.default_rng(seed)
-            self._source.restart()
-        graph = self._source.next(self._rng)
+        graph = self._source.next(self._reseed(seed, self._source))
         check_graph(graph, "the episode's graph")
         self._check_team(graph.num_nodes, "the episode's graph")
         self._spec.check_fits(graph.num_nodes, 2 * graph.num_edges)
@@ -127,14 +108,8 @@ class MinVertexCoverParallelEnv(CoverViews, ParallelEnv):
         return {agent: {key: value.copy() for key, value in obs.items()} for agent in self.agents}
 
     def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
-        state = self._require_state()
-        if not self.agents:
-            raise RuntimeError("the episode has ended; call reset() before step()")
-        unknown = sorted(set(actions) - set(self.agents))
-        missing = [agent for agent in self.agents if agent not in actions]
-        if unknown or missing:
-            raise ValueError(f"actions must hold one node for each live agent {self.agents}; "
-                             f"missing {missing}, unknown {unknown}")
+        self._check_step(actions)
+        state = self._state
         picks = [node_action(actions[a], self.max_nodes, f"{a}'s action") for a in self.agents]
         reasons = [state.invalid_reason(node) for node in picks]
         if not self._config.penalty:
@@ -150,21 +125,10 @@ class MinVertexCoverParallelEnv(CoverViews, ParallelEnv):
 
         terminated = state.covered
         truncated = not terminated and self._steps >= self.max_steps
-        done = terminated or truncated
-        agents = list(self.agents)
-        obs = self._share(state.observation(self._spec, self._config.penalty, terminal=done))
         rewards = {agent: float(team + (self._config.invalid_penalty if bad else 0.0))
-                   for agent, bad in zip(agents, invalid)}
-        info = state.summary(self._invalid) if done else {}
-        infos = {agent: dict(info) for agent in agents}
-        terms = dict.fromkeys(agents, terminated)
-        truncs = dict.fromkeys(agents, truncated)
-        if done:
-            self.agents = []
+                   for agent, bad in zip(self.agents, invalid)}
+        obs = self._share(state.observation(self._spec, self._config.penalty,
+                                            terminal=terminated or truncated))
+        terms, truncs, infos = self._finish_team_step(
+            terminated, truncated, lambda: state.summary(self._invalid))
         return obs, rewards, terms, truncs, infos
-
-    def render(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None

@@ -17,8 +17,6 @@ A step then reads one CSR row (O(degree)) per agent.
 
 from __future__ import annotations
 
-import copy
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,9 +25,17 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from envs._validation import reject_unknown, require_choice, require_float, require_int
+from envs._validation import (
+    invalid_action_config,
+    merge_config,
+    optional_int,
+    require_bool,
+    require_choice,
+    require_float,
+    require_int,
+)
 from envs.contract import GraphObsSpec
-from envs.graphs import Graph, GraphSource
+from envs.graphs import Graph, GraphSource, check_max_degree, source_from_config
 
 #: Default graphs: random geometric graphs of 20 nodes in the unit square, unit node weights.
 DEFAULT_GRAPHS: dict[str, Any] = {"generator": "random_geometric", "sizes": [20], "weights": "unit"}
@@ -195,60 +201,6 @@ def draw_starts_goals(labels: np.ndarray, k: int, rng: np.random.Generator
 
 
 # ---------------------------------------------------------------------------- config
-def _degree_bound(source: GraphSource) -> int:
-    """A default ``max_degree``: exact for a fixed list, 4 for grids, a tail bound otherwise.
-
-    For random geometric, Erdős–Rényi and Watts–Strogatz graphs the bound is the expected
-    degree plus 6 standard deviations plus 8 (like the edge bound of ``envs.graphs``), capped
-    at n - 1; Barabási–Albert hubs can reach any degree, so n - 1.
-    """
-    if source.fixed is not None:
-        return max(1, max(int(g.degrees().max(initial=0)) for g in source.fixed))
-    dist = source.distribution
-    bounds = []
-    for n in dist.sizes:
-        p = dist.params
-        if dist.generator == "grid":
-            bound = 4
-        elif dist.generator == "barabasi_albert":
-            bound = n - 1
-        else:
-            if dist.generator == "random_geometric":
-                m = max(n, 2)
-                radius = p.get("radius") or 1.5 * math.sqrt(math.log(m) / (math.pi * m))
-                mean = (n - 1) * min(1.0, math.pi * radius**2)
-            elif dist.generator == "erdos_renyi":
-                mean = p.get("p", 0.1) * (n - 1)
-            else:  # watts_strogatz
-                mean = p.get("k", 4)
-            bound = int(math.ceil(mean + 6 * math.sqrt(mean) + 8))
-        bounds.append(max(1, min(n - 1, bound)))
-    return max(bounds)
-
-
-def _nominal_nodes(source: GraphSource) -> int:
-    """The fewest nodes a graph of ``source`` is built with (before removed grid cells)."""
-    if source.fixed is not None:
-        return min(g.num_nodes for g in source.fixed)
-    dist = source.distribution
-    if dist.generator == "grid":
-        rows, cols = dist.params.get("rows"), dist.params.get("cols")
-        if rows is not None and cols is not None:
-            return rows * cols
-        return min(math.isqrt(n) ** 2 for n in dist.sizes)
-    return min(dist.sizes)
-
-
-def _degree_error(graph: Graph, max_degree: int) -> ValueError | None:
-    """The contract's over-``max_degree`` error for ``graph``'s busiest node, or None."""
-    degrees = graph.degrees()
-    if degrees.size and degrees.max() > max_degree:
-        v = int(degrees.argmax())
-        return ValueError(f"node {v} has {int(degrees[v])} neighbours, over the env's "
-                          f"max_degree={max_degree}; raise max_degree")
-    return None
-
-
 @dataclass(frozen=True)
 class NavigationSettings:
     """A validated config shared by both forms (see the env docstrings for each key)."""
@@ -282,52 +234,38 @@ class NavigationSettings:
 def parse_config(where: str, config: Mapping | None, overrides: Mapping, *, multi: bool
                  ) -> NavigationSettings:
     """Merge ``{**config, **overrides}``, reject unknown keys and validate every value."""
-    if config is not None and not isinstance(config, Mapping):
-        raise ValueError(f"{where} config must be a mapping, got {config!r}")
-    merged = {**(config or {}), **overrides}
-    reject_unknown(f"{where} config", merged, COMMON_KEYS + (MULTI_KEYS if multi else ()))
-    graphs = merged.get("graphs")
-    source = GraphSource(copy.deepcopy(DEFAULT_GRAPHS) if graphs is None else graphs)
-    max_nodes, max_edges = source.limits(merged.get("max_nodes"), merged.get("max_edges"))
+    merged = merge_config(where, config, overrides, COMMON_KEYS + (MULTI_KEYS if multi else ()))
+    source, max_nodes, max_edges = source_from_config(merged, DEFAULT_GRAPHS)
     actions = require_choice("actions", merged.get("actions", "neighbours"),
                              ("neighbours", "compass"))
-    invalid_action = require_choice("invalid_action", merged.get("invalid_action", "mask"),
-                                    ("mask", "penalty"))
-    invalid_penalty = require_float("invalid_penalty", merged.get("invalid_penalty", -1.0))
-    max_steps = merged.get("max_steps")
-    if max_steps is not None:
-        max_steps = require_int("max_steps", max_steps, minimum=1)
+    invalid_action, invalid_penalty = invalid_action_config(merged)
+    max_steps = optional_int("max_steps", merged.get("max_steps"), minimum=1)
     goal_reward = require_float("goal_reward", merged.get("goal_reward", 2.0), minimum=0.0)
     stay_cost = require_float("stay_cost", merged.get("stay_cost", 0.1), minimum=0.0)
     num_agents = require_int("num_agents", merged.get("num_agents", 2 if multi else 1), minimum=1)
-    exclusive = merged.get("exclusive_nodes", False)
-    if not isinstance(exclusive, (bool, np.bool_)):
-        raise ValueError(f"exclusive_nodes must be True or False, got {exclusive!r}")
-    nominal = _nominal_nodes(source)
+    exclusive = require_bool("exclusive_nodes", merged.get("exclusive_nodes", False))
+    nominal = source.min_nodes
     if num_agents > nominal:
         raise ValueError(f"num_agents={num_agents} is more than the {nominal} nodes of the "
                          f"smallest graph graphs yields; each agent needs its own start node")
 
+    max_degree = merged.get("max_degree")
     if actions == "neighbours":
-        if merged.get("max_degree") is None:
-            max_degree = min(_degree_bound(source), max(1, max_nodes - 1))
-        else:
-            max_degree = require_int("max_degree", merged["max_degree"], minimum=1)
-    else:
-        if merged.get("max_degree") is not None:
-            raise ValueError("max_degree applies to actions='neighbours' only; with "
-                             "actions='compass' there are always 5 actions (N, E, S, W, stay)")
-        max_degree = None
-        if source.fixed is None and source.distribution.generator != "grid":
-            raise ValueError(f"actions='compass' needs grid graphs (generator 'grid'), got "
-                             f"generator {source.distribution.generator!r}; "
-                             f"use actions='neighbours'")
+        max_degree = (source.max_degree if max_degree is None
+                      else require_int("max_degree", max_degree, minimum=1))
+    elif max_degree is not None:
+        raise ValueError("max_degree applies to actions='neighbours' only; with "
+                         "actions='compass' there are always 5 actions (N, E, S, W, stay)")
+    elif source.fixed is None and source.distribution.generator != "grid":
+        raise ValueError(f"actions='compass' needs grid graphs (generator 'grid'), got "
+                         f"generator {source.distribution.generator!r}; "
+                         f"use actions='neighbours'")
 
     if source.fixed is not None:  # check every listed graph now, not episodes later
         for graph in source.fixed:
             nav = NavGraph.build(graph, compass=actions == "compass")
-            if max_degree is not None and (err := _degree_error(graph, max_degree)):
-                raise err
+            if max_degree is not None:
+                check_max_degree(graph, max_degree)
             if int((np.bincount(nav.labels)[nav.labels] >= 2).sum()) < num_agents:
                 raise ValueError(
                     f"graphs: a listed graph of {graph.num_nodes} nodes has fewer than "
@@ -341,7 +279,7 @@ def parse_config(where: str, config: Mapping | None, overrides: Mapping, *, mult
                         agent_node=True)
     return NavigationSettings(source, max_nodes, max_edges, max_degree, actions, invalid_action,
                               invalid_penalty, max_steps, goal_reward, stay_cost, num_agents,
-                              bool(exclusive), multi, spec)
+                              exclusive, multi, spec)
 
 
 def as_action(action: Any, num_actions: int) -> int:
@@ -387,8 +325,8 @@ class NavigationCore:
         for _ in range(MAX_DRAWS):
             graph = s.source.next(rng)
             s.spec.check_fits(graph.num_nodes, 2 * graph.num_edges)
-            if s.max_degree is not None and (err := _degree_error(graph, s.max_degree)):
-                raise err
+            if s.max_degree is not None:
+                check_max_degree(graph, s.max_degree)
             nav = NavGraph.build(graph, compass=s.actions == "compass")
             drawn = draw_starts_goals(nav.labels, s.num_agents, rng)
             if drawn is not None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 from gymnasium import spaces
-from pettingzoo import ParallelEnv
 
 from envs.navigation.core import NavigationCore, as_action, parse_config
+from envs.team import TeamParallelEnv
 
 
-class NavigationParallelEnv(ParallelEnv):
+class NavigationParallelEnv(TeamParallelEnv):
     """
     ## Description
 
@@ -73,66 +72,34 @@ class NavigationParallelEnv(ParallelEnv):
     """
 
     metadata = {"name": "navigation_v0", "render_modes": []}
-    render_mode = None
 
     def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
         self.settings = parse_config("NavigationParallelEnv", config, overrides, multi=True)
         self.core = NavigationCore(self.settings)
-        self.possible_agents = [f"agent_{i}" for i in range(self.settings.num_agents)]
-        self.agents: list[str] = []
-        self._index = {agent: i for i, agent in enumerate(self.possible_agents)}
-        self._observation_space = self.settings.spec.space()
-        self._action_space = spaces.Discrete(self.settings.num_actions)
-        self._rng = np.random.default_rng()
-
-    def observation_space(self, agent: str) -> spaces.Dict:
-        """The (shared, cached) observation space of ``agent``."""
-        self._check_agent(agent)
-        return self._observation_space
-
-    def action_space(self, agent: str) -> spaces.Discrete:
-        """The (shared, cached) action space of ``agent``."""
-        self._check_agent(agent)
-        return self._action_space
-
-    def _check_agent(self, agent: str) -> None:
-        if agent not in self._index:
-            raise ValueError(f"unknown agent {agent!r}; agents are {self.possible_agents}")
+        super().__init__(self.settings.num_agents, self.settings.spec.space(),
+                         spaces.Discrete(self.settings.num_actions))
 
     def reset(self, seed: int | None = None, options: dict | None = None
               ) -> tuple[dict[str, dict], dict[str, dict]]:
         """Start an episode (``options`` is unused)."""
-        if seed is not None:
-            self._rng = np.random.default_rng(seed)
-            self.settings.source.restart()
-        self.core.reset(self._rng)
+        self.core.reset(self._reseed(seed, self.settings.source))
         self.agents = list(self.possible_agents)
         return ({a: self.core.observe(i) for i, a in enumerate(self.agents)},
                 {a: {} for a in self.agents})
 
     def step(self, actions: Mapping[str, Any]):
         """One simultaneous step; ``actions`` must hold exactly the agents still walking."""
-        if self.core.nav is None or not self.agents:
-            raise RuntimeError("NavigationParallelEnv.step() called before reset() or after "
-                               "the episode ended")
-        missing = [a for a in self.agents if a not in actions]
-        if missing:
-            raise ValueError(f"no action for live agent(s) {missing}")
-        extra = sorted(set(actions) - set(self.agents))
-        if extra:
-            raise ValueError(f"actions given for agent(s) {extra} that are not live")
+        self._check_step(actions)
         n_act = self.settings.num_actions
         by_index = {self._index[a]: as_action(actions[a], n_act) for a in self.agents}
         rewards, terminated, truncated = self.core.step(by_index)
-        obs, rew, terms, truncs, infos = {}, {}, {}, {}, {}
+        obs, rew, terms, truncs = {}, {}, {}, {}
         for agent in self.agents:
             i = self._index[agent]
-            done = bool(terminated[i] or truncated[i])
-            obs[agent] = self.core.observe(i, terminal=done)
+            obs[agent] = self.core.observe(i, terminal=bool(terminated[i] or truncated[i]))
             rew[agent] = float(rewards[i])
             terms[agent], truncs[agent] = bool(terminated[i]), bool(truncated[i])
-            infos[agent] = self.core.end_info(i) if done else {}
-        self.agents = [a for a in self.agents if self.core.active[self._index[a]]]
+        infos = self._finish_step(terms, truncs, lambda a: self.core.end_info(self._index[a]))
         return obs, rew, terms, truncs, infos
 
     def team_info(self) -> dict[str, Any]:
@@ -142,6 +109,3 @@ class NavigationParallelEnv(ParallelEnv):
         if self.core.nav is None:
             raise RuntimeError("team_info() called before reset()")
         return self.core.team_info()
-
-    def close(self) -> None:
-        pass

@@ -24,13 +24,16 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from envs._validation import (
+    invalid_action_config,
+    merge_config,
+    optional_int,
     reject_unknown,
-    require_choice,
+    require_bool,
     require_float,
     require_int,
 )
 from envs.contract import GraphObsSpec
-from envs.graphs import Graph, GraphSource
+from envs.graphs import Graph, GraphSource, check_max_degree, source_from_config
 
 #: Graphs up to this many nodes get an all-pairs "within radius" matrix at reset; larger
 #: graphs run a radius-limited BFS from each agent's node every step.
@@ -81,49 +84,23 @@ class PatrolConfig:
                             max_degree=slots, agent_node=True, state=state)
 
 
-def _default_max_degree(source: GraphSource, max_nodes: int) -> int:
-    if source.fixed is not None:
-        return max(1, max(int(g.degrees().max(initial=0)) for g in source.fixed))
-    if source.distribution.generator == "grid":
-        return 4
-    return max(1, max_nodes - 1)  # always safe; pass max_degree for large graphs
-
-
-def _min_graph_nodes(source: GraphSource) -> int:
-    if source.fixed is not None:
-        return min(g.num_nodes for g in source.fixed)
-    return min(source.distribution.sizes)
-
-
 def parse_config(config: Mapping | None, overrides: Mapping, *, multi: bool,
                  name: str) -> PatrolConfig:
     """Merge ``{**config, **overrides}``, reject unknown keys, validate every value."""
-    raw = {**(config or {}), **overrides}
-    reject_unknown(f"{name} config", raw, MULTI_KEYS if multi else SINGLE_KEYS)
-    source = GraphSource(raw.get("graphs", DEFAULT_GRAPHS))
-    max_nodes, max_edges = source.limits(raw.get("max_nodes"), raw.get("max_edges"))
-    if raw.get("max_degree") is None:
-        max_degree = _default_max_degree(source, max_nodes)
-    else:
-        max_degree = require_int("max_degree", raw["max_degree"], minimum=1)
-    if source.fixed is not None:
-        worst = max(int(g.degrees().max(initial=0)) for g in source.fixed)
-        if worst > max_degree:
-            raise ValueError(f"a graph of graphs has a node of degree {worst}, over the env's "
-                             f"max_degree={max_degree}; raise max_degree")
+    raw = merge_config(name, config, overrides, MULTI_KEYS if multi else SINGLE_KEYS)
+    source, max_nodes, max_edges = source_from_config(raw, DEFAULT_GRAPHS)
+    max_degree = optional_int("max_degree", raw.get("max_degree"), minimum=1)
+    if max_degree is None:
+        max_degree = source.max_degree
+    for graph in source.fixed or ():  # listed graphs are checked now, not at their episode
+        check_max_degree(graph, max_degree)
     max_steps = require_int("max_steps", raw.get("max_steps", 100), minimum=1)
-    radius = raw.get("observation_radius")
-    if radius is not None:
-        radius = require_int("observation_radius", radius, minimum=0)
-    global_state = raw.get("global_state", multi)
-    if not isinstance(global_state, (bool, np.bool_)):
-        raise ValueError(f"global_state must be true or false, got {global_state!r}")
-    invalid = require_choice("invalid_action", raw.get("invalid_action", "mask"),
-                             ("mask", "penalty"))
-    penalty = require_float("invalid_penalty", raw.get("invalid_penalty", -1.0))
+    radius = optional_int("observation_radius", raw.get("observation_radius"), minimum=0)
+    global_state = require_bool("global_state", raw.get("global_state", multi))
+    invalid, penalty = invalid_action_config(raw)
 
     k = require_int("num_agents", raw.get("num_agents", 3 if multi else 1), minimum=1)
-    smallest = _min_graph_nodes(source)
+    smallest = source.min_nodes
     if k > smallest:
         raise ValueError(f"num_agents={k} is more than the {smallest} nodes of the smallest "
                          f"graph of graphs; agents start on distinct nodes")
@@ -156,7 +133,7 @@ def parse_config(config: Mapping | None, overrides: Mapping, *, multi: bool,
                                      f"num_agents={k} (ids 0..{k - 1})")
             schedule[step] = tuple(int(i) for i in ids)
     return PatrolConfig(source, k, max_nodes, max_edges, max_degree, max_steps, radius,
-                        bool(global_state), invalid, penalty, prob, floor, schedule)
+                        global_state, invalid, penalty, prob, floor, schedule)
 
 
 def as_slot(action: Any, num_slots: int, who: str) -> int:
@@ -198,11 +175,7 @@ class PatrolCore:
         """Start an episode on ``graph``: agents on distinct nodes drawn from ``rng``."""
         cfg, n = self.cfg, graph.num_nodes
         self.spec.check_fits(n, 2 * graph.num_edges)
-        degrees = graph.degrees()
-        if n and degrees.max() > cfg.max_degree:
-            v = int(degrees.argmax())
-            raise ValueError(f"node {v} has {int(degrees[v])} neighbours, over the env's "
-                             f"max_degree={cfg.max_degree}; raise max_degree")
+        check_max_degree(graph, cfg.max_degree)
         k = cfg.num_agents
         if k > n:
             raise ValueError(f"num_agents={k} is more than the graph's {n} nodes; agents "

@@ -33,26 +33,11 @@ class PatrollingEnv(gym.Env):
 
     ## Observation Space
 
-    The graph observation contract (``envs.contract``), a ``Dict`` of:
-
-    | key           | shape     | meaning                                                  |
-    |---------------|-----------|----------------------------------------------------------|
-    | `x`           | (N, 6)    | idleness / max_steps (as the agent knows it); is_self;   |
-    |               |           | other agents here (in view); in_view (0/1); pos_x; pos_y |
-    | `edge_index`  | (2, E)    | directed edges (both directions), padding columns 0      |
-    | `node_mask`   | (N,)      | 1 for real nodes                                         |
-    | `edge_mask`   | (E,)      | 1 for real edges                                         |
-    | `action_mask` | (D + 1,)  | 1 for slots 0..degree (all slots in penalty mode)        |
-    | `agent_node`  | (1,)      | the node the agent stands on                             |
-    | `neighbours`  | (D + 1,)  | slot i -> node action i moves to (padded with own node)  |
-    | `state`       | Dict      | only with ``global_state=True``: x = (N, 4) true         |
-    |               |           | idleness / max_steps, agents here, pos_x, pos_y          |
-
-    There are no edge features (Fe = 0): a move takes one step whatever the edge's length.
-    Positions are the graph's coordinates shifted to a minimum of 0 and divided by the largest
-    extent (in [0, 1]); zeros for graphs without positions. With ``observation_radius = r``
-    the agent sees the true idleness of nodes within r hops (``in_view = 1``) and, elsewhere,
-    the idleness it saw when it last saw that node (0 if never since reset, which is true then).
+    The observation of one agent of :class:`~envs.patrolling.multi.PatrollingParallelEnv`
+    (the graph observation contract; same keys, features and ``observation_radius`` rule):
+    ``x`` (N, 6) is idleness / max_steps as the agent knows it, is_self, other agents here
+    (always 0), in_view, pos_x, pos_y; ``action_mask`` and ``neighbours`` have D + 1 slots;
+    ``agent_node`` is the agent's node; ``state`` is there only with ``global_state=True``.
 
     ## Rewards
 
@@ -75,20 +60,10 @@ class PatrollingEnv(gym.Env):
 
     ## Arguments
 
-    ``PatrollingEnv(config=None, **overrides)`` (RLlib passes ``env_config`` positionally):
-
-    | key                  | default                 | meaning                                   |
-    |----------------------|-------------------------|-------------------------------------------|
-    | `graphs`             | grid 25, removed 0.1    | dict, GraphDistribution or list[Graph]    |
-    | `max_nodes`          | the source's bound      | N                                         |
-    | `max_edges`          | the source's bound      | E (directed)                              |
-    | `max_degree`         | 4 for grids, the list's | D; a node of larger degree -> ValueError  |
-    |                      | max for a list, else N-1|                                           |
-    | `max_steps`          | 100                     | episode length                            |
-    | `observation_radius` | None (full)             | hops the agent sees                       |
-    | `global_state`       | False                   | add the `state` key                       |
-    | `invalid_action`     | "mask"                  | "mask" or "penalty"                       |
-    | `invalid_penalty`    | -1.0                    | added to the reward of an invalid move    |
+    ``PatrollingEnv(config=None, **overrides)`` (RLlib passes ``env_config`` positionally)
+    takes the keys of :class:`~envs.patrolling.multi.PatrollingParallelEnv` but
+    ``num_agents``, ``attrition`` and ``attrition_schedule``, with the same defaults except
+    ``global_state`` (False here).
     """
 
     metadata = {"render_modes": []}

@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from pettingzoo import ParallelEnv
 
 from envs.patrolling.core import PatrolCore, as_slot, parse_config
+from envs.team import TeamParallelEnv
 
 
-class PatrollingParallelEnv(ParallelEnv):
+class PatrollingParallelEnv(TeamParallelEnv):
     """
     ## Description
 
@@ -104,8 +104,8 @@ class PatrollingParallelEnv(ParallelEnv):
     | `num_agents`         | 3                       | K (at most the smallest graph's nodes)    |
     | `max_nodes`          | the source's bound      | N                                         |
     | `max_edges`          | the source's bound      | E (directed)                              |
-    | `max_degree`         | 4 for grids, the list's | D; a node of larger degree -> ValueError  |
-    |                      | max for a list, else N-1|                                           |
+    | `max_degree`         | the source's degree     | D; a node of larger degree -> ValueError  |
+    |                      | bound (4 for grids)     |                                           |
     | `max_steps`          | 100                     | episode length                            |
     | `observation_radius` | None (full)             | hops an agent sees                        |
     | `global_state`       | True                    | add the `state` key                       |
@@ -113,6 +113,10 @@ class PatrollingParallelEnv(ParallelEnv):
     | `attrition_schedule` | None                    | ``{step: [agent indices]}``               |
     | `invalid_action`     | "mask"                  | "mask" or "penalty"                       |
     | `invalid_penalty`    | -1.0                    | added to the reward of an invalid move    |
+
+    The default ``max_degree`` is :attr:`envs.graphs.GraphSource.max_degree`: a listed
+    graph's largest degree, else the generator's bound (4 for grids, n - 1 for
+    Barabási–Albert, else the expected degree + 6 sd + 8, at most n - 1).
     """
 
     metadata = {"name": "patrolling_v0", "render_modes": []}
@@ -122,28 +126,14 @@ class PatrollingParallelEnv(ParallelEnv):
         self._source = self.cfg.source
         self.core = PatrolCore(self.cfg)
         self.spec_obs = self.core.spec
-        self.possible_agents = [f"agent_{i}" for i in range(self.cfg.num_agents)]
-        self._index = {a: i for i, a in enumerate(self.possible_agents)}
-        self._obs_space = self.spec_obs.space()
-        self._act_space = spaces.Discrete(self.cfg.max_degree + 1)
-        self.observation_spaces = dict.fromkeys(self.possible_agents, self._obs_space)
-        self.action_spaces = dict.fromkeys(self.possible_agents, self._act_space)
+        super().__init__(self.cfg.num_agents, self.spec_obs.space(),
+                         spaces.Discrete(self.cfg.max_degree + 1))
         self.state_space = spaces.Dict(self.core.state_spec.graph_spaces())
-        self.agents: list[str] = []
-        self._rng = np.random.default_rng()
-
-    def observation_space(self, agent: str) -> spaces.Dict:
-        return self._obs_space
-
-    def action_space(self, agent: str) -> spaces.Discrete:
-        return self._act_space
 
     def reset(self, seed: int | None = None, options: dict | None = None):
-        if seed is not None:
-            self._rng = np.random.default_rng(seed)
-            self._source.restart()
-        graph = self._source.next(self._rng)
-        self.core.reset(graph, self._rng, start_nodes=(options or {}).get("start_nodes"))
+        rng = self._reseed(seed, self._source)
+        self.core.reset(self._source.next(rng), rng,
+                        start_nodes=(options or {}).get("start_nodes"))
         self.agents = list(self.possible_agents)
         obs = {a: self.core.observe(i) for i, a in enumerate(self.agents)}
         return obs, {a: {} for a in self.agents}
@@ -153,34 +143,23 @@ class PatrollingParallelEnv(ParallelEnv):
         return self.core.state()
 
     def step(self, actions: Mapping[str, Any]):
-        if not self.agents:
-            raise RuntimeError("the episode is over (or never started); call reset() first")
+        self._check_step(actions, every_agent=False)
         core, cfg = self.core, self.cfg
-        for agent in actions:
-            if agent not in self.agents:
-                raise ValueError(f"action given for {agent!r}, which is not a live agent "
-                                 f"(live: {self.agents})")
         slots = np.zeros(cfg.num_agents, np.int64)  # a live agent without an action stays
         for agent, action in actions.items():
             i = self._index[agent]
             slots[i] = as_slot(action, cfg.max_degree + 1, agent)
             if cfg.invalid_action == "mask" and not core.valid(i, slots[i]):
                 raise ValueError(f"{agent}: {core.invalid_reason(i, int(slots[i]))}")
-        live = self.agents
         reward, invalid, removed = core.step(slots)
         truncated = core.truncated
-        obs, rewards, terms, truncs, infos = {}, {}, {}, {}, {}
-        metrics = None
-        for agent in live:
+        obs, rewards, terms, truncs = {}, {}, {}, {}
+        for agent in self.agents:
             i = self._index[agent]
             gone = bool(removed[i])
-            ends = gone or truncated
-            obs[agent] = core.observe(i, terminal=ends)
+            obs[agent] = core.observe(i, terminal=gone or truncated)
             rewards[agent] = float(reward + (cfg.invalid_penalty if invalid[i] else 0.0))
             terms[agent] = gone
             truncs[agent] = truncated and not gone
-            if ends and metrics is None:
-                metrics = core.metrics()
-            infos[agent] = dict(metrics) if ends else {}
-        self.agents = [a for a in live if not (terms[a] or truncs[a])]
+        infos = self._finish_step(terms, truncs, lambda _: core.metrics())
         return obs, rewards, terms, truncs, infos

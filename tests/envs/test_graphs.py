@@ -4,8 +4,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from envs.graphs import (GENERATORS, Graph, GraphDistribution, GraphSource, preset,
-                         sample_graphs)
+from envs.graphs import (GENERATORS, Graph, GraphDistribution, GraphSource, check_max_degree,
+                         preset, sample_graphs)
 
 
 @pytest.mark.parametrize("name", sorted(GENERATORS))
@@ -92,3 +92,30 @@ def test_source_limits_and_fixed_replay():
     assert first[0] is graphs[0] and first[3] is graphs[0]
     source.restart()
     assert source.next(rng) is graphs[0]
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_degree_bound_holds_and_is_exact_for_fixed_lists(name):
+    dist = GraphDistribution(name, (30, 40))
+    graphs = sample_graphs(dist, 5, seed=3)
+    worst = max(int(g.degrees().max()) for g in graphs)
+    assert worst <= GraphSource(dist).max_degree == dist.max_degree_bound() <= 39
+    fixed = GraphSource(graphs)
+    assert fixed.max_degree == worst
+    assert fixed.min_nodes == min(g.num_nodes for g in graphs)
+
+
+def test_min_nodes_and_degree_bound_of_grids():
+    assert GraphSource({"generator": "grid", "sizes": [10, 30]}).min_nodes == 9
+    assert GraphSource({"generator": "grid", "sizes": [10],
+                        "params": {"rows": 2, "cols": 7}}).min_nodes == 14
+    assert GraphSource({"generator": "erdos_renyi", "sizes": [12, 8]}).min_nodes == 8
+    assert GraphDistribution("grid", (25, 100)).max_degree_bound() == 4
+    assert GraphDistribution("barabasi_albert", (12, 30)).max_degree_bound() == 29
+
+
+def test_check_max_degree_names_the_busiest_node():
+    star = Graph(5, np.array([[0, 3], [1, 3], [2, 3], [3, 4]]))
+    check_max_degree(star, 4)
+    with pytest.raises(ValueError, match="node 3 has 4 neighbours.*max_degree=3"):
+        check_max_degree(star, 3)
