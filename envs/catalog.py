@@ -34,6 +34,8 @@ class EnvEntry:
         reference: the baseline that is optimal (exact) or the strongest heuristic, the
             denominator of "ratio to the baseline".
         summary: one line for ``rllib-gnn envs``.
+        ratio: the ``info`` key of the episode's metric over a reference the env computes
+            itself (e.g. greedy's cover weight on the same graph), or None.
     """
 
     env_class: str
@@ -43,6 +45,7 @@ class EnvEntry:
     baselines: dict[str, str] = field(default_factory=dict)
     reference: str | None = None
     summary: str = ""
+    ratio: str | None = None
 
     def make(self, config: dict | None = None, **overrides: Any):
         """Build the environment from a config dict."""
@@ -59,20 +62,21 @@ ENVS: dict[str, EnvEntry] = {
         "envs.mvc:MinVertexCoverEnv", False, "cover_weight", "min",
         {"exact": "envs.mvc:play_exact", "greedy": "envs.mvc:play_greedy",
          "random": "envs.mvc:play_random"}, "exact",
-        "weighted minimum vertex cover; an action picks a node"),
+        "weighted minimum vertex cover; an action picks a node", "cover_ratio"),
     "mvc-multi": EnvEntry(
         "envs.mvc:MinVertexCoverParallelEnv", True, "cover_weight", "min",
         {"greedy": "envs.mvc:play_greedy_parallel"}, "greedy",
-        "weighted MVC by a team of K agents picking nodes together"),
+        "weighted MVC by a team of K agents picking nodes together", "cover_ratio"),
     "nav": EnvEntry(
         "envs.navigation:NavigationEnv", False, "path_length", "min",
         {"shortest_path": "envs.navigation:play_shortest_path",
          "random": "envs.navigation:play_random"}, "shortest_path",
-        "reach a goal node; action i moves to neighbours[i] (or compass moves on grids)"),
+        "reach a goal node; action i moves to neighbours[i] (or compass moves on grids)",
+        "path_ratio"),
     "nav-multi": EnvEntry(
         "envs.navigation:NavigationParallelEnv", True, "path_length", "min",
         {"shortest_path": "envs.navigation:play_shortest_path_parallel"}, "shortest_path",
-        "K agents, each with its own goal"),
+        "K agents, each with its own goal", "path_ratio"),
     "patrol": EnvEntry(
         "envs.patrolling:PatrollingEnv", False, "avg_idleness", "min",
         {"greedy_idleness": "envs.patrolling:play_greedy_idleness_single",
@@ -87,11 +91,11 @@ ENVS: dict[str, EnvEntry] = {
         "envs.matching:MaxMatchingEnv", False, "matching_weight", "max",
         {"exact": "envs.matching:play_exact", "greedy": "envs.matching:play_greedy",
          "random": "envs.matching:play_random"}, "exact",
-        "maximum weighted matching; an action picks an edge"),
+        "maximum weighted matching; an action picks an edge", "matching_ratio"),
     "matching-multi": EnvEntry(
         "envs.matching:MaxMatchingParallelEnv", True, "matching_weight", "max",
         {"greedy": "envs.matching:play_greedy_parallel"}, "greedy",
-        "maximum weighted matching by a team of K agents"),
+        "maximum weighted matching by a team of K agents", "matching_ratio"),
 }
 
 

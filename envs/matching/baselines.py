@@ -1,82 +1,24 @@
-"""Baselines for maximum weighted matching: exact (networkx), greedy, random.
+"""Baselines for maximum weighted matching: players of the env (exact, greedy, random).
 
-``exact_matching`` / ``greedy_matching`` solve a :class:`~envs.graphs.Graph` with given edge
-weights and return ``(edge ids, weight)``. The ``play_*`` functions play an env to its end
-through :func:`envs.rollout.play` (or ``play_parallel``), reading the env's internals, and
-return its final info (``matching_weight``, ``matching_size``, ``graph_nodes``, plus the
-rollout's ``return`` and ``length``).
+The solvers on a plain :class:`~envs.graphs.Graph` with edge weights (``exact_matching``,
+``greedy_matching``, ``greedy_order``) live in :mod:`envs.matching.solvers` (the envs import
+them for their ``reference`` ratio) and are re-exported here. The ``play_*`` functions play an
+env to its end through :func:`envs.rollout.play` (or ``play_parallel``), reading the env's
+internals, and return its final info (``matching_weight``, ``matching_size``,
+``graph_nodes``, plus the rollout's ``return`` and ``length``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
-from envs.graphs import Graph
+from envs.matching.solvers import exact_matching, greedy_matching, greedy_order
 from envs.rollout import play, play_parallel
 
-
-def _weights(graph: Graph, edge_weights: np.ndarray) -> np.ndarray:
-    w = np.asarray(edge_weights, np.float64)
-    if w.shape != (graph.num_edges,):
-        raise ValueError(f"edge_weights must have shape ({graph.num_edges},), got {w.shape}")
-    return w
-
-
-def exact_matching(graph: Graph, edge_weights: np.ndarray) -> tuple[np.ndarray, float]:
-    """Maximum weight matching by ``networkx.max_weight_matching(maxcardinality=False)``.
-
-    Returns the matched undirected edge ids (sorted, int64) and their total weight.
-    """
-    w = _weights(graph, edge_weights)
-    g = nx.Graph()
-    g.add_nodes_from(range(graph.num_nodes))
-    edges = graph.edges.tolist()
-    g.add_weighted_edges_from((u, v, wt) for (u, v), wt in zip(edges, w.tolist()))
-    index = {(u, v): k for k, (u, v) in enumerate(edges)}
-    pairs = nx.max_weight_matching(g, maxcardinality=False, weight="weight")
-    ids = np.sort(np.array([index[(min(a, b), max(a, b))] for a, b in pairs], np.int64))
-    return ids, float(w[ids].sum())
-
-
-def greedy_order(graph: Graph, edge_weights: np.ndarray,
-                 available: np.ndarray | None = None) -> np.ndarray:
-    """Edge ids that greedy (heaviest available edge first, ties to the lower id) picks, in order.
-
-    Vectorised as rounds of locally dominant edges: an edge ranked first among the live edges
-    at both its endpoints is one greedy would pick, and all such edges are disjoint, so each
-    round picks them together. The result equals the sequential greedy's.
-    ``available`` (M,) bool restricts the edges (default all).
-    """
-    w = _weights(graph, edge_weights)
-    m, n = graph.num_edges, graph.num_nodes
-    u, v = graph.edges[:, 0], graph.edges[:, 1]
-    order = np.lexsort((np.arange(m), -w))
-    rank = np.empty(m, np.int64)
-    rank[order] = np.arange(m)
-    live = np.ones(m, bool) if available is None else np.asarray(available, bool).copy()
-    matched = np.zeros(n, bool)
-    picked = []
-    while live.any():
-        idx = np.flatnonzero(live)
-        best = np.full(n, m, np.int64)
-        np.minimum.at(best, u[idx], rank[idx])
-        np.minimum.at(best, v[idx], rank[idx])
-        dom = idx[(best[u[idx]] == rank[idx]) & (best[v[idx]] == rank[idx])]
-        picked.append(dom)
-        matched[u[dom]] = True
-        matched[v[dom]] = True
-        live &= ~(matched[u] | matched[v])
-    ids = np.concatenate(picked) if picked else np.zeros(0, np.int64)
-    return ids[np.argsort(rank[ids])].astype(np.int64)
-
-
-def greedy_matching(graph: Graph, edge_weights: np.ndarray) -> tuple[np.ndarray, float]:
-    """Greedy matching: heaviest available edge first. Returns (ids in pick order, weight)."""
-    ids = greedy_order(graph, edge_weights)
-    return ids, float(_weights(graph, edge_weights)[ids].sum())
+__all__ = ["exact_matching", "greedy_matching", "greedy_order", "play_exact", "play_greedy",
+           "play_greedy_parallel", "play_random"]
 
 
 # ---------------------------------------------------------------------------- env players

@@ -27,7 +27,9 @@ DEFAULT_GRAPHS: dict[str, Any] = {
 }
 #: Config keys both forms accept.
 COMMON_KEYS = ("graphs", "max_nodes", "max_edges", "edge_weights", "invalid_action",
-               "invalid_penalty", "max_steps")
+               "invalid_penalty", "max_steps", "reference")
+#: Values of the config key ``reference`` (the solver behind the info's ``matching_ratio``).
+REFERENCES = ("none", "greedy", "exact")
 #: Node features: matched, available degree / max(1, max degree), available weighted degree
 #: / max(1, max degree) (max degree of the episode's graph, fixed for the episode).
 NODE_FEATURES = 3
@@ -48,6 +50,7 @@ class MatchingSettings:
     invalid_penalty: float
     max_steps: int | None
     spec: GraphObsSpec
+    reference: str = "none"
 
     @property
     def penalty(self) -> bool:
@@ -71,10 +74,11 @@ def parse_config(where: str, config: Mapping | None, overrides: Mapping,
                                   ("uniform", "unit"))
     invalid_action, invalid_penalty = invalid_action_config(merged)
     max_steps = optional_int("max_steps", merged.get("max_steps"), minimum=1)
+    reference = require_choice("reference", merged.get("reference", "none"), REFERENCES)
     spec = GraphObsSpec(max_nodes=max_nodes, max_edges=max_edges, node_features=NODE_FEATURES,
                         num_actions=max_edges, edge_features=EDGE_FEATURES)
     settings = MatchingSettings(source, max_nodes, max_edges, edge_weights, invalid_action,
-                                invalid_penalty, max_steps, spec)
+                                invalid_penalty, max_steps, spec, reference)
     return settings, merged
 
 

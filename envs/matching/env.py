@@ -16,6 +16,7 @@ from envs.matching.core import (
     observe,
     parse_config,
 )
+from envs.matching.solvers import episode_info
 
 
 class MaxMatchingEnv(gym.Env):
@@ -69,7 +70,12 @@ class MaxMatchingEnv(gym.Env):
 
     The final step's ``info`` holds ``matching_weight`` (float), ``matching_size`` (float,
     edges in the matching), ``invalid_actions`` (int, penalised picks) and ``graph_nodes``
-    (int); other steps' info is empty.
+    (int); with ``reference`` set to ``"greedy"`` or ``"exact"`` also
+    ``reference_matching_weight`` (float, the weight of ``greedy_matching`` /
+    ``exact_matching`` on the episode's graph and edge weights, solved once at the episode's
+    end) and ``matching_ratio`` (float, ``matching_weight / reference_matching_weight``, 1.0
+    for a zero reference; higher is better, <= 1 against ``"exact"``); see
+    :func:`envs.matching.solvers.episode_info`. Other steps' info is empty.
 
     ## Arguments
 
@@ -84,6 +90,7 @@ class MaxMatchingEnv(gym.Env):
     | `invalid_action`  | `"mask"`                      | `"mask"` (raise) or `"penalty"`        |
     | `invalid_penalty` | -1.0                          | reward of an invalid pick (penalty)    |
     | `max_steps`       | None (graph's node count)     | truncation bound                       |
+    | `reference`       | `"none"`                      | `"none"`, `"greedy"` or `"exact"`: the matching `matching_ratio` divides by |
 
     In mask mode an invalid action raises ``ValueError`` saying why; in penalty mode every
     real slot is marked valid in ``action_mask`` (padding slots stay 0).
@@ -127,6 +134,6 @@ class MaxMatchingEnv(gym.Env):
         self._steps += 1
         terminated = bool(state.done)
         truncated = bool(not terminated and self._steps >= self._limit)
-        info = state.metrics() if terminated or truncated else {}
+        info = episode_info(state, self.settings.reference) if terminated or truncated else {}
         obs = observe(self.settings, state, terminal=terminated)
         return obs, float(reward), terminated, truncated, info

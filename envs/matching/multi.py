@@ -9,6 +9,7 @@ from gymnasium import spaces
 
 from envs._validation import require_int
 from envs.matching.core import MatchingState, as_slot, new_episode, observe, parse_config
+from envs.matching.solvers import episode_info
 from envs.team import TeamParallelEnv
 
 
@@ -51,8 +52,9 @@ class MaxMatchingParallelEnv(TeamParallelEnv):
     All agents end together: terminated when no available edge remains, truncated at
     ``max_steps`` steps (default the graph's node count). Every agent's final ``info`` holds
     the single-agent keys (``matching_weight``, ``matching_size``, ``invalid_actions``
-    counting penalised picks of all agents, ``graph_nodes``). Finished agents are removed
-    from ``agents``.
+    counting penalised picks of all agents, ``graph_nodes``, and with ``reference`` set
+    ``reference_matching_weight`` and ``matching_ratio``, solved once per episode and copied
+    to every agent). Finished agents are removed from ``agents``.
 
     ``num_agents`` (the config value) is stored as :attr:`team_size`; PettingZoo's
     ``num_agents`` property keeps its meaning (live agents).
@@ -113,5 +115,8 @@ class MaxMatchingParallelEnv(TeamParallelEnv):
         terminated = bool(state.done)
         truncated = bool(not terminated and self._steps >= self._limit)
         obs = self._observe(terminal=terminated)
-        terms, truncs, infos = self._finish_team_step(terminated, truncated, state.metrics)
+        final = (episode_info(state, self.settings.reference)
+                 if terminated or truncated else {})  # solved once, copied to every agent
+        terms, truncs, infos = self._finish_team_step(terminated, truncated,
+                                                      lambda: dict(final))
         return obs, rewards, terms, truncs, infos

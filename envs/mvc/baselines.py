@@ -1,10 +1,12 @@
-"""Baselines for weighted minimum vertex cover: exact ILP, weight/degree greedy, random.
+"""Baselines for weighted minimum vertex cover: players of the env (exact, greedy, random).
 
-``exact_mvc`` and ``greedy_mvc`` solve a :class:`~envs.graphs.Graph` directly. The
-``play_*`` functions play an env to the end through ``envs.rollout`` and return the env's
-final info (``cover_weight``, ``cover_size``, ``uncovered_edges``, ``invalid_actions``,
-``graph_nodes``, plus ``return`` and ``length``), so a policy and a baseline are measured
-by the very same code on the same seeded episodes.
+The solvers on a plain :class:`~envs.graphs.Graph` (``exact_mvc``, ``greedy_mvc``,
+``greedy_choice``) live in :mod:`envs.mvc.solvers` (the envs import them for their
+``reference`` ratio) and are re-exported here. The ``play_*`` functions play an env to the
+end through ``envs.rollout`` and return the env's final info (``cover_weight``,
+``cover_size``, ``uncovered_edges``, ``invalid_actions``, ``graph_nodes``, plus ``return``
+and ``length``), so a policy and a baseline are measured by the very same code on the same
+seeded episodes.
 """
 
 from __future__ import annotations
@@ -12,63 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
-from envs.graphs import Graph
-from envs.mvc.core import CoverState, node_weights
 from envs.mvc.env import MinVertexCoverEnv
 from envs.mvc.multi import MinVertexCoverParallelEnv
+from envs.mvc.solvers import exact_mvc, greedy_choice, greedy_mvc
 from envs.rollout import play, play_parallel
 
-
-# ---------------------------------------------------------------------------- solvers
-def exact_mvc(graph: Graph) -> tuple[np.ndarray, float]:
-    """Optimal weighted vertex cover by integer programming (``scipy.optimize.milp``).
-
-    minimise sum_v w_v x_v  s.t.  x_u + x_v >= 1 for every edge (u, v),  x binary.
-
-    Returns:
-        (sorted int64 node ids of the cover, its weight). An edgeless graph gives
-        ``(empty, 0.0)``.
-    """
-    n, edges = graph.num_nodes, np.asarray(graph.edges, np.int64).reshape(-1, 2)
-    weights = node_weights(graph)
-    if len(edges) == 0:
-        return np.zeros(0, np.int64), 0.0
-    rows = np.repeat(np.arange(len(edges)), 2)
-    incidence = sparse.csr_array((np.ones(2 * len(edges)), (rows, edges.ravel())),
-                                 shape=(len(edges), n))
-    result = milp(weights, integrality=np.ones(n), bounds=Bounds(0, 1),
-                  constraints=LinearConstraint(incidence, lb=1, ub=np.inf))
-    if not result.success:
-        raise RuntimeError(f"milp failed on a {n}-node graph: {result.message}")
-    cover = np.flatnonzero(result.x > 0.5).astype(np.int64)
-    return cover, float(weights[cover].sum())
-
-
-def greedy_choice(state: CoverState) -> int:
-    """The node minimising weight / uncovered degree among nodes touching an uncovered
-    edge (ties: lowest id). Always a valid pick while the graph is not covered."""
-    degree = state.uncovered_degree
-    ratio = np.full(state.num_nodes, np.inf)
-    useful = degree > 0
-    ratio[useful] = state.weights[useful] / degree[useful]
-    return int(np.argmin(ratio))
-
-
-def greedy_mvc(graph: Graph) -> tuple[np.ndarray, float]:
-    """Weight-per-uncovered-degree greedy: repeatedly add the node minimising
-    ``weight / uncovered degree`` until every edge is covered.
-
-    Returns:
-        (node ids in the order picked, the cover's weight).
-    """
-    state = CoverState(graph, mask_useless=True)
-    while not state.covered:
-        state.add(np.array([greedy_choice(state)]))
-    cover = np.array(state.picks, np.int64)
-    return cover, float(state.weights[cover].sum())
+__all__ = ["exact_mvc", "greedy_choice", "greedy_mvc", "play_exact", "play_greedy",
+           "play_greedy_parallel", "play_random"]
 
 
 # ---------------------------------------------------------------------------- players

@@ -15,7 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from envs._validation import invalid_action_config, merge_config, optional_int, require_bool
+from envs._validation import (
+    invalid_action_config,
+    merge_config,
+    optional_int,
+    require_bool,
+    require_choice,
+)
 from envs.contract import GraphObsSpec
 from envs.graphs import Graph, GraphSource, source_from_config
 
@@ -26,7 +32,9 @@ EDGE_FEATURES = ("covered",)
 
 DEFAULT_GRAPHS = {"preset": "blog_mvc", "split": "train"}
 _KEYS = ("graphs", "max_nodes", "max_edges", "invalid_action", "invalid_penalty", "max_steps",
-         "mask_useless")
+         "mask_useless", "reference")
+#: Values of the config key ``reference`` (the solver behind the info's ``cover_ratio``).
+REFERENCES = ("none", "greedy", "exact")
 
 
 # ---------------------------------------------------------------------------- graphs
@@ -70,6 +78,7 @@ class MVCConfig:
     invalid_penalty: float
     max_steps: int
     mask_useless: bool
+    reference: str
     extra: dict[str, Any]
 
     @property
@@ -96,11 +105,12 @@ def parse_config(where: str, config: Mapping | None, overrides: Mapping,
     invalid_action, invalid_penalty = invalid_action_config(merged, max_penalty=0.0)
     max_steps = optional_int("max_steps", merged.get("max_steps"), minimum=1)
     mask_useless = require_bool("mask_useless", merged.get("mask_useless", True))
+    reference = require_choice("reference", merged.get("reference", "none"), REFERENCES)
     spec = GraphObsSpec(max_nodes=max_nodes, max_edges=max_edges,
                         node_features=len(NODE_FEATURES), num_actions=max_nodes,
                         edge_features=len(EDGE_FEATURES))
     return MVCConfig(source, spec, max_nodes, max_edges, invalid_action, invalid_penalty,
-                     max_nodes if max_steps is None else max_steps, mask_useless,
+                     max_nodes if max_steps is None else max_steps, mask_useless, reference,
                      {key: merged.get(key, default) for key, default in extra.items()})
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from gymnasium import spaces
 
 from envs.mvc.core import CoverState, CoverViews, check_graph, parse_config
+from envs.mvc.solvers import episode_info
 
 
 def node_action(action: Any, num_slots: int, who: str = "action") -> int:
@@ -83,8 +84,13 @@ class MinVertexCoverEnv(CoverViews, gym.Env):
 
     The final ``info`` holds ``cover_weight`` (float, weight of the picked nodes),
     ``cover_size`` (int), ``uncovered_edges`` (int, 0 unless truncated),
-    ``invalid_actions`` (int, penalised picks) and ``graph_nodes`` (int). Other steps give
-    an empty ``info``.
+    ``invalid_actions`` (int, penalised picks) and ``graph_nodes`` (int). With
+    ``reference`` set to ``"greedy"`` or ``"exact"`` it also holds
+    ``reference_cover_weight`` (float, the weight of ``greedy_mvc`` / ``exact_mvc``'s cover
+    of the episode's graph, solved once at the episode's end) and ``cover_ratio`` (float,
+    ``cover_weight / max(reference_cover_weight, 1e-9)``, 1.0 when both are 0; lower is
+    better, >= 1 against ``"exact"``); see :func:`envs.mvc.solvers.episode_info`. Other
+    steps give an empty ``info``.
 
     ## Arguments
 
@@ -100,6 +106,7 @@ class MinVertexCoverEnv(CoverViews, gym.Env):
     | ``invalid_penalty``| ``-1.0``                                 | reward of an invalid pick in penalty mode (<= 0) |
     | ``max_steps``     | ``max_nodes``                             | truncation horizon |
     | ``mask_useless``  | ``True``                                  | nodes touching no uncovered edge are invalid |
+    | ``reference``     | ``"none"``                                | ``"none"``, ``"greedy"`` or ``"exact"``: the cover the final info's ``cover_ratio`` divides by |
 
     Baselines (``envs.mvc.baselines``) read :attr:`graph`, :attr:`in_cover`,
     :attr:`valid_actions` and :attr:`cover_state`.
@@ -151,5 +158,5 @@ class MinVertexCoverEnv(CoverViews, gym.Env):
         truncated = not terminated and self._steps >= self.max_steps
         self._done = terminated or truncated
         obs = state.observation(self._spec, self._config.penalty, terminal=self._done)
-        info = state.summary(self._invalid) if self._done else {}
+        info = episode_info(state, self._invalid, self._config.reference) if self._done else {}
         return obs, float(reward), terminated, truncated, info

@@ -11,6 +11,7 @@ from gymnasium import spaces
 from envs._validation import require_int
 from envs.mvc.core import CoverState, CoverViews, check_graph, parse_config
 from envs.mvc.env import node_action
+from envs.mvc.solvers import episode_info
 from envs.team import TeamParallelEnv
 
 
@@ -65,7 +66,9 @@ class MinVertexCoverParallelEnv(CoverViews, TeamParallelEnv):
     All agents terminate together when every edge is covered, or are truncated together
     after ``max_steps`` steps (default ``max_nodes``). Every agent's final ``info`` holds
     the single-agent env's keys (``cover_weight``, ``cover_size``, ``uncovered_edges``,
-    ``invalid_actions`` counting penalised picks of all agents, ``graph_nodes``).
+    ``invalid_actions`` counting penalised picks of all agents, ``graph_nodes``, and with
+    ``reference`` set ``reference_cover_weight`` and ``cover_ratio``, solved once per
+    episode and copied to every agent).
 
     ## Arguments
 
@@ -129,6 +132,8 @@ class MinVertexCoverParallelEnv(CoverViews, TeamParallelEnv):
                    for agent, bad in zip(self.agents, invalid)}
         obs = self._share(state.observation(self._spec, self._config.penalty,
                                             terminal=terminated or truncated))
-        terms, truncs, infos = self._finish_team_step(
-            terminated, truncated, lambda: state.summary(self._invalid))
+        final = (episode_info(state, self._invalid, self._config.reference)
+                 if terminated or truncated else {})  # solved once, copied to every agent
+        terms, truncs, infos = self._finish_team_step(terminated, truncated,
+                                                      lambda: dict(final))
         return obs, rewards, terms, truncs, infos

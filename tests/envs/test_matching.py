@@ -8,12 +8,15 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import parallel_api_test
 
+import envs.matching.solvers as matching_solvers
 from envs.graphs import Graph, GraphDistribution, sample_graphs
 from envs.matching import (
+    MatchingState,
     MaxMatchingEnv,
     MaxMatchingParallelEnv,
     exact_matching,
     greedy_matching,
+    greedy_order,
     play_exact,
     play_greedy,
     play_greedy_parallel,
@@ -285,6 +288,7 @@ def test_parallel_same_seed_same_episode():
     ({"edge_weights": "gaussian"}, "edge_weights"),
     ({"invalid_action": "ignore"}, "invalid_action"),
     ({"max_steps": 0}, "max_steps"),
+    ({"reference": "bogus"}, r"reference must be one of \['none', 'greedy', 'exact'\]"),
     ({"graphs": [TRIANGLE_TAIL], "max_nodes": 4}, "max_nodes"),
     ({"graphs": [TRIANGLE_TAIL], "max_edges": 9}, "max_edges"),
     ({"max_nodes": 12}, "max_nodes"),
@@ -354,3 +358,79 @@ def test_players_reach_baseline_weights_on_same_episode():
         out = play_greedy_parallel(par, seed)
         assert out["matching_weight"] == pytest.approx(greedy_matching(pg, pw)[1])
         assert out["return"] == pytest.approx(3 * out["matching_weight"])  # K x full team reward
+
+
+# ---------------------------------------------------------------------------- reference ratio
+def test_greedy_reference_ratio_of_the_players():
+    env = MaxMatchingEnv(reference="greedy")
+    exact_ratios = []
+    for seed in range(8):
+        greedy = play_greedy(env, seed)
+        assert greedy["matching_ratio"] == 1.0
+        exact = play_exact(env, seed)
+        reference = greedy_matching(env.state.graph, env.state.weights)[1]  # recomputed here
+        assert exact["reference_matching_weight"] == pytest.approx(reference, rel=1e-12)
+        assert exact["matching_ratio"] == pytest.approx(
+            exact["matching_weight"] / reference, rel=1e-12)
+        assert exact["matching_ratio"] >= 1.0
+        exact_ratios.append(exact["matching_ratio"])
+    assert max(exact_ratios) > 1.0  # greedy is not optimal everywhere: not vacuous
+
+
+def test_exact_reference_bounds_a_random_policy():
+    env = MaxMatchingEnv(reference="exact")
+    ratios = []
+    for seed in range(10):
+        info = _episode(env, seed)[-1][-1]
+        optimum = _nx_optimum(env.state.graph, env.state.weights)
+        assert info["reference_matching_weight"] == pytest.approx(optimum, rel=1e-12)
+        assert info["matching_ratio"] == pytest.approx(info["matching_weight"] / optimum,
+                                                       rel=1e-12)
+        assert info["matching_ratio"] <= 1 + 1e-9
+        ratios.append(info["matching_ratio"])
+        assert play_exact(env, seed)["matching_ratio"] == 1.0
+    assert min(ratios) < 0.99  # random picks miss the optimum somewhere: not vacuous
+
+
+def test_default_config_has_no_ratio():
+    info = play_greedy(MaxMatchingEnv(), 0)
+    assert "matching_weight" in info
+    assert "matching_ratio" not in info and "reference_matching_weight" not in info
+    info = play_greedy_parallel(MaxMatchingParallelEnv(), 0)
+    assert "matching_weight" in info
+    assert "matching_ratio" not in info and "reference_matching_weight" not in info
+
+
+def test_parallel_reference_solved_once_and_given_to_every_agent(monkeypatch):
+    calls = []
+
+    def counting_greedy(graph, weights):
+        calls.append(graph)
+        return greedy_matching(graph, weights)
+
+    monkeypatch.setattr(matching_solvers, "greedy_matching", counting_greedy)
+    env = MaxMatchingParallelEnv(num_agents=3, reference="greedy")
+    for seed in range(3):
+        env.reset(seed=seed)
+        graph, weights = env.matching.graph, env.matching.weights.copy()
+        calls.clear()
+        final = {}
+        while env.agents:
+            ids = greedy_order(graph, weights, env.matching.available)  # distinct, all valid
+            actions = {a: int(ids[i] if i < len(ids) else ids[0])
+                       for i, a in enumerate(env.agents)}
+            _, _, _, _, infos = env.step(actions)
+            final.update(infos)
+        assert len(calls) == 1 and calls[0] is graph
+        assert len(final) == 3
+        for info in final.values():
+            assert info["matching_ratio"] == 1.0  # the team built greedy's matching
+            assert info["reference_matching_weight"] == greedy_matching(graph, weights)[1]
+        assert final["agent_0"] == final["agent_2"] and final["agent_0"] is not final["agent_2"]
+
+
+def test_zero_weight_reference_gives_ratio_one():
+    state = MatchingState(PATH4, np.zeros(3, np.float32))
+    state.pick(1)
+    info = matching_solvers.episode_info(state, "exact")
+    assert info["reference_matching_weight"] == 0.0 and info["matching_ratio"] == 1.0

@@ -11,6 +11,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import parallel_api_test
 
+import envs.mvc.solvers as mvc_solvers
 from envs.graphs import Graph, GraphDistribution, preset, sample_graphs
 from envs.mvc import (
     MinVertexCoverEnv,
@@ -280,6 +281,7 @@ def test_parallel_penalty_hits_only_the_bad_agent():
     ({"invalid_penalty": 1.0}, "invalid_penalty"),
     ({"max_steps": 0}, "max_steps"),
     ({"mask_useless": "yes"}, "mask_useless"),
+    ({"reference": "bogus"}, r"reference must be one of \['none', 'greedy', 'exact'\]"),
     ({"max_nodes": 10}, "max_nodes"),  # the blog train preset draws 15-node graphs
     ({"graphs": [make_graph(6, [(0, 1)])], "max_nodes": 5}, "max_nodes"),
     ({"graphs": [make_graph(4, [(0, 1)]), make_graph(4, [])]}, r"graphs\[1\].*no edges"),
@@ -437,3 +439,88 @@ def test_parallel_greedy_builds_the_greedy_cover(num_agents):
         assert info["cover_size"] == len(nodes)
         assert info["length"] == math.ceil(len(nodes) / num_agents)
         assert info["return"] == pytest.approx(-num_agents * weight)
+
+
+# ---------------------------------------------------------------------------- reference ratio
+TEST_GRAPHS = {"preset": "blog_mvc", "split": "test"}
+
+
+@pytest.mark.parametrize("config", [{}, {"mask_useless": False}])
+def test_exact_reference_bounds_a_random_policy(config):
+    env = MinVertexCoverEnv(graphs=TEST_GRAPHS, reference="exact", **config)
+    ratios = []
+    for seed in range(12):
+        info = random_episode(env, seed=seed, policy_seed=seed + 100)[-1][-1]
+        optimum = exact_mvc(env.graph)[1]  # recomputed here, on the episode's graph
+        assert info["uncovered_edges"] == 0
+        assert info["reference_cover_weight"] == pytest.approx(optimum, abs=1e-12)
+        assert info["cover_ratio"] == pytest.approx(info["cover_weight"] / optimum, rel=1e-12)
+        assert info["cover_ratio"] >= 1 - 1e-9
+        ratios.append(info["cover_ratio"])
+    assert max(ratios) > 1.01  # random picks are worse than optimal somewhere: not vacuous
+
+
+def test_players_against_their_own_reference():
+    exact_env = MinVertexCoverEnv(graphs=TEST_GRAPHS, reference="exact")
+    greedy_env = MinVertexCoverEnv(graphs=TEST_GRAPHS, reference="greedy")
+    greedy_over_exact = []
+    for seed in range(6):
+        assert play_exact(exact_env, seed=seed)["cover_ratio"] == 1.0
+        assert play_greedy(greedy_env, seed=seed)["cover_ratio"] == 1.0
+        info = play_greedy(exact_env, seed=seed)
+        assert info["cover_ratio"] == pytest.approx(
+            info["cover_weight"] / exact_mvc(exact_env.graph)[1], rel=1e-12)
+        greedy_over_exact.append(info["cover_ratio"])
+    assert min(greedy_over_exact) >= 1 - 1e-9 and max(greedy_over_exact) > 1
+
+
+def test_default_config_has_no_ratio():
+    info = play_greedy(MinVertexCoverEnv(graphs=TEST_GRAPHS), seed=0)
+    assert "cover_weight" in info
+    assert "cover_ratio" not in info and "reference_cover_weight" not in info
+    info = play_greedy_parallel(MinVertexCoverParallelEnv(graphs=TEST_GRAPHS), seed=0)
+    assert "cover_weight" in info
+    assert "cover_ratio" not in info and "reference_cover_weight" not in info
+
+
+def test_parallel_reference_solved_once_and_given_to_every_agent(monkeypatch):
+    calls = []
+
+    def counting_exact(graph):
+        calls.append(graph)
+        return exact_mvc(graph)
+
+    monkeypatch.setattr(mvc_solvers, "exact_mvc", counting_exact)
+    env = MinVertexCoverParallelEnv(graphs=TEST_GRAPHS, num_agents=3, reference="exact")
+    rng = np.random.default_rng(5)
+    for seed in range(3):
+        obs, _ = env.reset(seed=seed)
+        calls.clear()
+        while env.agents:
+            # distinct valid picks (duplicates are void anyway)
+            valid = np.flatnonzero(obs["agent_0"]["action_mask"])
+            picks = rng.permutation(valid)[:len(env.agents)].tolist()
+            picks += picks[:1] * (len(env.agents) - len(picks))
+            obs, _, terms, truncs, infos = env.step(dict(zip(env.agents, picks)))
+        assert len(calls) == 1 and calls[0] is env.graph
+        optimum = exact_mvc(env.graph)[1]
+        assert len(infos) == 3
+        for info in infos.values():
+            assert info["cover_ratio"] == pytest.approx(info["cover_weight"] / optimum, rel=1e-12)
+            assert info["cover_ratio"] >= 1 - 1e-9
+        first, second = infos["agent_0"], infos["agent_1"]
+        assert first == second and first is not second
+
+
+def test_zero_weight_reference_gives_a_finite_ratio():
+    # node 0 weighs 0 and covers the only edge: the optimum is 0
+    graphs = [make_graph(2, [(0, 1)], [0.0, 0.5])]
+    env = MinVertexCoverEnv(graphs=graphs, reference="exact")
+    env.reset(seed=0)
+    info = env.step(0)[-1]
+    assert info["cover_weight"] == 0.0 and info["cover_ratio"] == 1.0
+    env.reset(seed=0)
+    info = env.step(1)[-1]
+    assert info["reference_cover_weight"] == 0.0
+    assert info["cover_ratio"] == pytest.approx(0.5 / mvc_solvers.MIN_REFERENCE)
+    assert math.isfinite(info["cover_ratio"])

@@ -1,0 +1,96 @@
+"""Solvers for weighted minimum vertex cover on a plain graph, and the envs' reference ratio.
+
+``exact_mvc`` (ILP) and ``greedy_mvc`` (weight per uncovered degree) solve a
+:class:`~envs.graphs.Graph`; ``greedy_choice`` is greedy's next pick on a
+:class:`~envs.mvc.core.CoverState`. :func:`episode_info` builds the episode-end info of both
+env forms, with the ratio keys when ``reference`` is not ``"none"``. This module depends only
+on :mod:`envs.mvc.core` and :mod:`envs.graphs` (``baselines`` imports the envs, which import
+this module).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from envs.graphs import Graph
+from envs.mvc.core import CoverState, node_weights
+
+#: Smallest denominator of ``cover_ratio`` (a zero-weight reference cover).
+MIN_REFERENCE = 1e-9
+
+
+def exact_mvc(graph: Graph) -> tuple[np.ndarray, float]:
+    """Optimal weighted vertex cover by integer programming (``scipy.optimize.milp``).
+
+    minimise sum_v w_v x_v  s.t.  x_u + x_v >= 1 for every edge (u, v),  x binary.
+
+    Returns:
+        (sorted int64 node ids of the cover, its weight). An edgeless graph gives
+        ``(empty, 0.0)``.
+    """
+    n, edges = graph.num_nodes, np.asarray(graph.edges, np.int64).reshape(-1, 2)
+    weights = node_weights(graph)
+    if len(edges) == 0:
+        return np.zeros(0, np.int64), 0.0
+    rows = np.repeat(np.arange(len(edges)), 2)
+    incidence = sparse.csr_array((np.ones(2 * len(edges)), (rows, edges.ravel())),
+                                 shape=(len(edges), n))
+    result = milp(weights, integrality=np.ones(n), bounds=Bounds(0, 1),
+                  constraints=LinearConstraint(incidence, lb=1, ub=np.inf))
+    if not result.success:
+        raise RuntimeError(f"milp failed on a {n}-node graph: {result.message}")
+    cover = np.flatnonzero(result.x > 0.5).astype(np.int64)
+    return cover, float(weights[cover].sum())
+
+
+def greedy_choice(state: CoverState) -> int:
+    """The node minimising weight / uncovered degree among nodes touching an uncovered
+    edge (ties: lowest id). Always a valid pick while the graph is not covered."""
+    degree = state.uncovered_degree
+    ratio = np.full(state.num_nodes, np.inf)
+    useful = degree > 0
+    ratio[useful] = state.weights[useful] / degree[useful]
+    return int(np.argmin(ratio))
+
+
+def greedy_mvc(graph: Graph) -> tuple[np.ndarray, float]:
+    """Weight-per-uncovered-degree greedy: repeatedly add the node minimising
+    ``weight / uncovered degree`` until every edge is covered.
+
+    Returns:
+        (node ids in the order picked, the cover's weight). The weight is summed as the env
+        sums ``cover_weight`` (over the cover in id order), so an env episode that picks the
+        same nodes reports the very same float.
+    """
+    state = CoverState(graph, mask_useless=True)
+    while not state.covered:
+        state.add(np.array([greedy_choice(state)]))
+    return np.array(state.picks, np.int64), state.cover_weight()
+
+
+# ---------------------------------------------------------------------------- env reference
+def episode_info(state: CoverState, invalid_actions: int, reference: str) -> dict[str, Any]:
+    """The episode-end info of both env forms: ``state.summary(invalid_actions)`` plus, unless
+    ``reference`` is ``"none"``, the reference keys.
+
+    The cover of ``greedy_mvc`` or ``exact_mvc`` on the episode's graph is computed once,
+    and the info gains ``reference_cover_weight`` (float) and ``cover_ratio`` =
+    ``cover_weight / max(reference_cover_weight, 1e-9)`` (float; lower is better, >= 1 up
+    to the ILP's tolerance against ``"exact"`` on a complete cover). A zero-weight reference
+    gives 1.0 when the cover weighs 0 too and a large finite ratio otherwise (never inf or
+    nan, which would spoil averaged metrics). A truncated episode's partial cover is
+    compared as it is (its ``uncovered_edges`` is then > 0).
+    """
+    info = state.summary(invalid_actions)
+    if reference == "none":
+        return info
+    solve = exact_mvc if reference == "exact" else greedy_mvc
+    weight = info["cover_weight"]
+    best = solve(state.graph)[1]
+    info["reference_cover_weight"] = float(best)
+    info["cover_ratio"] = float(1.0 if weight == best else weight / max(best, MIN_REFERENCE))
+    return info
