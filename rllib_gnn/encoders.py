@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import torch
 from torch import Tensor, nn
 from torch_geometric.nn import GATv2Conv, GCNConv, GINConv, GINEConv, SAGEConv, TransformerConv
 
