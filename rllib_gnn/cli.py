@@ -39,11 +39,71 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from rllib_gnn.experiment import load_experiment
+
+    experiment = load_experiment(args.file, args.set)  # validated before Ray starts
+    from rllib_gnn.train import train
+
+    results = train(experiment, resume=args.resume)
+    best = results.get_best_result()
+    if best.checkpoint is not None and experiment["evaluation"]["episodes"] > 0:
+        from rllib_gnn.evaluation import evaluate, format_evaluation
+
+        print(f"\nevaluating {best.checkpoint.path} on "
+              f"{json.dumps(experiment['evaluation']['env_config']) or 'the training graphs'}")
+        print(format_evaluation(evaluate(best.checkpoint.path)))
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from rllib_gnn.evaluation import evaluate, format_evaluation
+
+    overrides = json.loads(args.env_config) if args.env_config else None
+    rows = evaluate(args.checkpoint, overrides, args.episodes, args.sample, args.seed, args.out)
+    print(format_evaluation(rows))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from rllib_gnn.report import report
+
+    for path in report(args.run_dir, args.out, args.metric or None):
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
         prog="rllib-gnn", description="Graph neural network policies for Ray RLlib.")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="run an experiment YAML (one run or a Tune sweep)")
+    p.add_argument("file", help="experiment YAML, e.g. tune_configs/quickstart.yaml")
+    p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
+                   help="override a key of the file (YAML value), repeatable")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the unfinished run of this experiment from its checkpoints")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("evaluate", help="compare a checkpoint's policy with the env's baselines")
+    p.add_argument("checkpoint", help="a checkpoint dir written by `rllib-gnn train`")
+    p.add_argument("--env-config", default=None,
+                   help="JSON overrides of the training env_config, e.g. larger graphs "
+                        "(default: the experiment's evaluation.env_config)")
+    p.add_argument("--episodes", type=int, default=None, help="default: the experiment's")
+    p.add_argument("--sample", type=int, default=None, metavar="K",
+                   help="also report the best of K sampled rollouts per episode")
+    p.add_argument("--seed", type=int, default=0, help="first episode seed")
+    p.add_argument("--out", default=None, help="folder for the JSON/CSV tables")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("report", help="learning curves and evaluation tables of a run dir")
+    p.add_argument("run_dir", help="<storage>/<name> of a run")
+    p.add_argument("--out", default=None, help="default: RUN_DIR/report")
+    p.add_argument("--metric", action="append", default=[], help="result column(s) to plot")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("envs", help="list the registered environments")
     p.add_argument("--spaces", action="store_true", help="also print observation/action spaces")

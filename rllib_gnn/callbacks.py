@@ -1,0 +1,43 @@
+"""RLlib callback that logs each episode's problem metric (cover weight, idleness, ...).
+
+The env reports its metric in the final ``info`` of an episode (``envs.catalog`` names the
+key, and the key of its ratio to a reference when the env computes one). The callback
+logs both under ``env_runners/rllib_gnn/...``, averaged over the last 100 episodes like
+RLlib's own ``episode_return_mean``, so they reach Tune's results and TensorBoard.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ray.rllib.callbacks.callbacks import RLlibCallback
+from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
+
+from envs.catalog import ENVS
+
+WINDOW = 100
+
+
+def final_info(episode: Any) -> dict[str, Any]:
+    """The last info of an episode; for a multi-agent episode, every agent's merged."""
+    infos = episode.get_infos(-1)
+    if isinstance(episode, MultiAgentEpisode):
+        merged: dict[str, Any] = {}
+        for info in infos.values():
+            merged.update(info)
+        return merged
+    return dict(infos or {})
+
+
+class ProblemMetricsCallback(RLlibCallback):
+    """Logs ``rllib_gnn/<metric>`` and ``rllib_gnn/<ratio key>`` at every episode end."""
+
+    def on_episode_end(self, *, episode, env_runner=None, metrics_logger=None, **kwargs) -> None:
+        entry = ENVS.get(env_runner.config.env) if env_runner is not None else None
+        if entry is None or metrics_logger is None:
+            return
+        info = final_info(episode)
+        for key in (entry.metric, entry.ratio):
+            if key and isinstance(info.get(key), (int, float)):
+                metrics_logger.log_value(("rllib_gnn", key), float(info[key]), reduce="mean",
+                                         window=WINDOW)

@@ -1,0 +1,102 @@
+"""The Tune trainable behind ``rllib-gnn train``: an RLlib Algorithm built from an experiment.
+
+Tune's ``config`` for this trainable *is* the resolved experiment dict
+(:mod:`rllib_gnn.experiment`), so a sweep's ``param_space`` is written in the experiment's
+own terms (``model.encoder``, ``training.lr``, ``seed``) and every trial's ``params.json``
+is a complete experiment file. Checkpoints are ``Algorithm.save_to_path`` directories with
+the experiment beside the weights (``experiment.json``), so ``rllib-gnn evaluate`` needs
+nothing but the checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ray import tune
+from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+from envs.catalog import ENVS
+from rllib_gnn.callbacks import ProblemMetricsCallback
+from rllib_gnn.experiment import algorithm_config_class
+from rllib_gnn.module import GraphRLModule
+from rllib_gnn.registration import register_envs
+
+EXPERIMENT_FILE = "experiment.json"
+
+
+def build_algorithm_config(experiment: dict[str, Any]):
+    """The RLlib ``AlgorithmConfig`` of a resolved experiment dict."""
+    register_envs()
+    config = algorithm_config_class(experiment["algorithm"])()
+    config.environment(experiment["env"], env_config=dict(experiment["env_config"]))
+    config.env_runners(**experiment["env_runners"])
+    config.learners(**experiment["learners"])
+    config.training(**experiment["training"])
+    config.rl_module(rl_module_spec=RLModuleSpec(module_class=GraphRLModule,
+                                                 model_config=dict(experiment["model"])))
+    config.callbacks(ProblemMetricsCallback)
+    config.debugging(seed=experiment["seed"])
+    return config
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON so that ``path`` is either the old file or the complete new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2, default=str)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ExperimentTrainable(tune.Trainable):
+    """Runs one trial of an experiment: builds the algorithm, trains, checkpoints."""
+
+    def setup(self, config: dict[str, Any]) -> None:
+        self.experiment = config
+        self.algo = build_algorithm_config(config).build_algo()
+        self._entry = ENVS[config["env"]]
+
+    def step(self) -> dict[str, Any]:
+        start = time.perf_counter()
+        result = self.algo.train()
+        seconds = time.perf_counter() - start
+        runners = result.get("env_runners", {})
+        problem = runners.get("rllib_gnn", {})
+        steps = runners.get("num_env_steps_sampled", 0)
+        result["rllib_gnn"] = {
+            "metric": problem.get(self._entry.metric, float("nan")),
+            "ratio": problem.get(self._entry.ratio, float("nan")) if self._entry.ratio else float("nan"),
+            "env_steps_per_s": steps / seconds if seconds > 0 else 0.0,
+        }
+        # The inner algorithm counts its own iterations; Tune's Trainable counts ours
+        # (restored from checkpoints), so drop the inner ones to keep a single truth.
+        for key in ("training_iteration", "iterations_since_restore", "time_total_s",
+                    "time_since_restore", "timesteps_total", "done"):
+            result.pop(key, None)
+        return result
+
+    def save_checkpoint(self, checkpoint_dir: str) -> str:
+        self.algo.save_to_path(checkpoint_dir)
+        write_json_atomic(Path(checkpoint_dir) / EXPERIMENT_FILE, self.experiment)
+        return checkpoint_dir
+
+    def load_checkpoint(self, checkpoint_dir: str) -> None:
+        self.algo.restore_from_path(checkpoint_dir)
+
+    def cleanup(self) -> None:
+        self.algo.stop()
+
+    @classmethod
+    def default_resource_request(cls, config: dict[str, Any]):
+        """The algorithm's own placement group (its main process, learners, env runners)."""
+        algo_config = build_algorithm_config(config)
+        return algo_config.algo_class.default_resource_request(algo_config)
