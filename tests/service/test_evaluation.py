@@ -1,0 +1,275 @@
+"""`evaluate`: a checkpoint's policy vs the baselines on the same (larger) seeded graphs.
+
+One tiny PPO run on MVC (15-node training graphs, 1 iteration) is checkpointed once for
+the module; the policy is then evaluated on 20- and 100-node graphs. The players, the
+env-config rule and the file writing are also checked without Ray, on untrained modules.
+"""
+
+import csv
+import json
+import os
+
+import numpy as np
+import pytest
+
+from rllib_gnn import evaluation
+from rllib_gnn.evaluation import (best_of_k_player, evaluate, evaluation_env_config,
+                                  format_evaluation, load_policy, policy_player)
+
+TRAIN_ENV_CONFIG = {"graphs": {"preset": "blog_mvc", "split": "train"}, "max_nodes": 15}
+MODEL = {"encoder": "sage", "head": "node", "hidden": 16, "num_layers": 2, "head_hidden": 16}
+TEST_GRAPHS = {"graphs": {"preset": "blog_mvc", "split": "test"}}  # 20 nodes
+
+
+def _experiment(env="mvc", env_config=TRAIN_ENV_CONFIG, model=MODEL):
+    return {"name": "eval-test", "algorithm": "PPO", "env": env, "env_config": env_config,
+            "model": model}
+
+
+@pytest.fixture(scope="module")
+def checkpoint(ray_session, tmp_path_factory):
+    """<run>/trial_0/checkpoint_000001 of a 1-iteration PPO on 15-node MVC graphs."""
+    from ray.rllib.algorithms.ppo import PPOConfig
+    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+    from rllib_gnn.module import GraphRLModule
+    from rllib_gnn.registration import register_envs
+
+    register_envs()
+    config = (PPOConfig()
+              .environment("mvc", env_config=TRAIN_ENV_CONFIG)
+              .env_runners(num_env_runners=0, num_envs_per_env_runner=2,
+                           rollout_fragment_length="auto")
+              .training(train_batch_size_per_learner=128, minibatch_size=64, num_epochs=1)
+              .rl_module(rl_module_spec=RLModuleSpec(module_class=GraphRLModule,
+                                                     model_config=MODEL))
+              .debugging(seed=0))
+    algo = config.build_algo()
+    ckpt = tmp_path_factory.mktemp("run") / "trial_0" / "checkpoint_000001"
+    try:
+        algo.train()
+        algo.save_to_path(str(ckpt))
+    finally:
+        algo.stop()
+    (ckpt / "experiment.json").write_text(json.dumps(_experiment()))
+    return ckpt
+
+
+@pytest.fixture(scope="module")
+def evaluated(checkpoint):
+    """(rows, JSON record, json path, csv path) of 5 episodes on 20-node graphs, sample=2."""
+    rows = evaluate(checkpoint, env_overrides=TEST_GRAPHS, episodes=5, sample=2, seed=0)
+    out = checkpoint.parent.parent / "evaluations"
+    files = sorted(out.iterdir())
+    jsons = [f for f in files if f.suffix == ".json"]
+    csvs = [f for f in files if f.suffix == ".csv"]
+    assert len(jsons) == 1 and len(csvs) == 1, f"expected one JSON and one CSV in {out}: {files}"
+    return rows, json.loads(jsons[0].read_text()), jsons[0], csvs[0]
+
+
+# ---------------------------------------------------------------------------- checkpoint
+def test_load_policy_gives_an_eval_mode_cpu_module(checkpoint):
+    module, experiment = load_policy(checkpoint)
+    assert experiment == _experiment()
+    assert not module.training, "from_checkpoint returns training mode; load_policy must eval()"
+    assert all(p.device.type == "cpu" for p in module.parameters())
+    assert module.action_space.n == 15  # the training limit; evaluation runs on 20 and 100
+
+
+def test_relative_checkpoint_path_loads(checkpoint, monkeypatch):
+    monkeypatch.chdir(checkpoint.parent)
+    module, _ = load_policy(checkpoint.name)  # pyarrow rejects relative paths on its own
+    assert module.action_space.n == 15
+
+
+def test_a_bad_checkpoint_path_gives_a_clear_value_error(tmp_path, checkpoint):
+    with pytest.raises(ValueError, match="no such directory"):
+        load_policy(tmp_path / "missing")
+    with pytest.raises(ValueError, match=f"{tmp_path}.*experiment.json"):
+        load_policy(tmp_path)
+    (tmp_path / "experiment.json").write_text(json.dumps(_experiment()))
+    module_dir = r"module dir .*learner_group/learner/rl_module/default_policy"
+    with pytest.raises(ValueError, match=module_dir):
+        load_policy(tmp_path)
+    with pytest.raises(ValueError, match=str(checkpoint.parent)):
+        evaluate(checkpoint.parent, episodes=1)  # the trial dir, not a checkpoint
+
+
+# ---------------------------------------------------------------------------- evaluate
+def test_rows_cover_the_policy_best_of_k_and_every_baseline(evaluated):
+    rows, record, _, _ = evaluated
+    by_player = {row["player"]: row for row in rows}
+    assert list(by_player) == ["policy", "policy_best_of_2", "exact", "greedy", "random"]
+    assert by_player["exact"]["ratio_to_exact"] == pytest.approx(1.0)
+    assert by_player["exact"]["ratio_to_exact_std"] == pytest.approx(0.0)
+    for row in rows:
+        assert row["episodes"] == 5
+        for key in ("cover_weight_mean", "cover_weight_std", "ratio_to_exact",
+                    "ratio_to_exact_std", "length_mean"):
+            assert np.isfinite(row[key]), (row["player"], key)
+        assert ("wall_s" in row) == row["player"].startswith("policy")
+    assert by_player["policy"]["wall_s"] > 0
+    assert record["rows"] == rows
+
+
+def test_the_eval_env_runs_larger_graphs_than_training(evaluated):
+    _, record, _, _ = evaluated
+    assert record["env_config"] == TEST_GRAPHS  # max_nodes: 15 dropped with the new graphs
+    from envs.catalog import entry
+    env = entry("mvc").make(record["env_config"])
+    assert env.observation_space["x"].shape[0] == 20 and env.action_space.n == 20
+
+
+def test_the_policy_never_beats_exact_per_episode(evaluated):
+    from envs.catalog import entry
+    from envs.mvc import play_exact
+
+    _, record, _, _ = evaluated
+    per = record["per_episode"]
+    assert per["seeds"] == [0, 1, 2, 3, 4]
+    exact = np.array(per["exact"])
+    # The JSON's per-episode values belong to these seeds: recompute exact independently.
+    env = entry("mvc").make(record["env_config"])
+    np.testing.assert_allclose([play_exact(env, s)["cover_weight"] for s in per["seeds"]], exact)
+    for player in ("policy", "policy_best_of_2"):
+        values = np.array(per[player])
+        assert values.shape == exact.shape
+        assert (values >= exact - 1e-9).all(), f"{player} {values} beats the optimum {exact}"
+
+
+def test_best_of_k_is_never_worse_than_greedy_per_episode(evaluated):
+    _, record, _, _ = evaluated
+    per = record["per_episode"]
+    assert (np.array(per["policy_best_of_2"]) <= np.array(per["policy"]) + 1e-12).all()
+
+
+def test_files_parse_and_hold_rows_config_checkpoint_episodes_seed(evaluated, checkpoint):
+    rows, record, json_path, csv_path = evaluated
+    assert json_path.parent == checkpoint.parent.parent / "evaluations"
+    assert json_path.name.startswith("trial_0-checkpoint_000001-")
+    assert csv_path.name == json_path.stem + ".csv"
+    assert record["checkpoint"] == str(checkpoint)
+    assert (record["episodes"], record["seed"], record["sample"]) == (5, 0, 2)
+    assert record["env_overrides"] == TEST_GRAPHS
+    with csv_path.open() as f:
+        table = list(csv.DictReader(f))
+    assert [r["player"] for r in table] == [r["player"] for r in rows]
+    for line, row in zip(table, rows):
+        assert float(line["cover_weight_mean"]) == pytest.approx(row["cover_weight_mean"])
+    assert not [f for f in json_path.parent.iterdir() if f.name.endswith(".tmp")]
+
+
+def test_evaluation_on_100_node_graphs(checkpoint, tmp_path):
+    overrides = {"graphs": {"preset": "blog_mvc", "split": "test_100"}}
+    rows = evaluate(checkpoint, env_overrides=overrides, episodes=1, out=tmp_path)
+    assert [r["player"] for r in rows] == ["policy", "exact", "greedy", "random"]
+    assert rows[0]["cover_weight_mean"] >= rows[1]["cover_weight_mean"] - 1e-9
+    assert rows[0]["length_mean"] > 15  # more picks than the training graphs had nodes
+    (json_file,) = tmp_path.glob("*.json")
+    assert json.loads(json_file.read_text())["env_config"] == overrides
+    assert len(list(tmp_path.glob("*.csv"))) == 1
+    text = format_evaluation(rows)
+    assert "policy" in text and "±" in text and "ratio_to_exact" in text
+
+
+# ---------------------------------------------------------------------------- env config
+def test_new_graphs_drop_the_training_size_limits_unless_given():
+    exp = _experiment(env_config={**TRAIN_ENV_CONFIG, "max_edges": 60, "max_degree": 6,
+                                  "mask_useless": False})
+    assert evaluation_env_config(exp, TEST_GRAPHS) == {**TEST_GRAPHS, "mask_useless": False}
+    assert evaluation_env_config(exp, {**TEST_GRAPHS, "max_nodes": 30}) == {
+        **TEST_GRAPHS, "max_nodes": 30, "mask_useless": False}
+    # Without new graphs the training limits stay; other keys just update.
+    assert evaluation_env_config(exp, {"mask_useless": True}) == {
+        **exp["env_config"], "mask_useless": True}
+    assert evaluation_env_config(exp, None) == exp["env_config"]
+    evaluation_env_config(exp, TEST_GRAPHS)["graphs"]["split"] = "x"
+    assert exp["env_config"]["graphs"]["split"] == "train"  # a copy, never the experiment's
+
+
+# ---------------------------------------------------------------------------- players
+def _fresh_module(env, head):
+    from rllib_gnn.module import GraphRLModule
+
+    multi = callable(env.observation_space)
+    space = env.observation_space("agent_0") if multi else env.observation_space
+    action = env.action_space("agent_0") if multi else env.action_space
+    return GraphRLModule(observation_space=space, action_space=action,
+                         model_config={**MODEL, "head": head}).eval()
+
+
+def test_policy_player_resizes_once_per_env_not_per_step(monkeypatch):
+    from envs.catalog import entry
+
+    calls = []
+    real = evaluation.resize_module
+    monkeypatch.setattr(evaluation, "resize_module",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    module = _fresh_module(entry("mvc").make(TRAIN_ENV_CONFIG), "node")
+    player = policy_player(module)
+    env = entry("mvc").make(TEST_GRAPHS)
+    infos = [player(env, seed) for seed in range(3)]
+    assert len(calls) == 1, f"resized {len(calls)} times for one env"
+    assert all(info["uncovered_edges"] == 0 and info["graph_nodes"] == 20 for info in infos)
+    assert player(env, 1) == infos[1]  # greedy: deterministic per seed
+
+
+def test_best_of_k_maximises_when_the_goal_is_max():
+    from envs.catalog import entry
+
+    config = {"graphs": {"generator": "erdos_renyi", "sizes": [8], "params": {"p": 0.5}}}
+    env = entry("matching").make(config)
+    module = _fresh_module(env, "edge")
+    greedy, best = policy_player(module), best_of_k_player(module, 3)  # entry from the env
+    sampled = best_of_k_player(module, 3, "matching", include_greedy=False)
+    for seed in range(4):
+        g, b = greedy(env, seed)["matching_weight"], best(env, seed)
+        assert b["matching_weight"] >= g and b["rollouts"] == 4
+        assert b["matching_weight"] >= sampled(env, seed)["matching_weight"]
+        assert sampled(env, seed) == sampled(env, seed)  # sampling is seeded per episode
+    with pytest.raises(ValueError, match="k must be"):
+        best_of_k_player(module, 0)
+
+
+def test_multi_agent_evaluation_shares_one_module_across_agents(tmp_path):
+    from envs.catalog import entry
+
+    train = {**TRAIN_ENV_CONFIG, "num_agents": 2}
+    module = _fresh_module(entry("mvc-multi").make(train), "node")
+    ckpt = tmp_path / "trial_0" / "checkpoint_000000"
+    module.save_to_path(str(ckpt / evaluation.MODULE_SUBDIR / "default_policy"))
+    (ckpt / "experiment.json").write_text(json.dumps(_experiment("mvc-multi", train)))
+    rows = evaluate(ckpt, TEST_GRAPHS, episodes=2, sample=1)
+    assert [r["player"] for r in rows] == ["policy", "policy_best_of_1", "greedy"]
+    assert all(np.isfinite(r["cover_weight_mean"]) and r["cover_weight_mean"] > 0 for r in rows)
+    assert rows[2]["ratio_to_greedy"] == pytest.approx(1.0)
+    assert len(list((tmp_path / "evaluations").glob("trial_0-checkpoint_000000-*.json"))) == 1
+
+
+# ---------------------------------------------------------------------------- files
+def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypatch):
+    target = tmp_path / "result.json"
+    evaluation._write_atomic(target, "old\n")
+
+    def crash(src, dst):
+        raise OSError("disk full")
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        evaluation._write_atomic(target, "new\n")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+def test_format_evaluation_shows_mean_plus_minus_std():
+    rows = [{"player": "policy", "episodes": 3, "cover_weight_mean": 2.0,
+             "cover_weight_std": 0.5, "length_mean": 4.0, "ratio_to_exact": 1.25,
+             "ratio_to_exact_std": 0.125, "wall_s": 0.5, "wall_s_per_episode": 0.1667},
+            {"player": "exact", "episodes": 3, "cover_weight_mean": 1.6,
+             "cover_weight_std": 0.25, "length_mean": 3.0, "ratio_to_exact": 1.0,
+             "ratio_to_exact_std": 0.0}]
+    lines = format_evaluation(rows).splitlines()
+    assert lines[0].split() == ["player", "episodes", "cover_weight", "length",
+                                "ratio_to_exact", "wall_s"]
+    assert "2.0000 ± 0.5000" in lines[2] and "1.2500 ± 0.1250" in lines[2]
+    assert "1.6000 ± 0.2500" in lines[3] and "1.0000 ± 0.0000" in lines[3]
+    assert format_evaluation([]) == ""
