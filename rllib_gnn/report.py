@@ -20,7 +20,6 @@ Only numpy and matplotlib (Agg, object-oriented API, no pyplot) are used: no tor
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import csv
 import html
@@ -29,7 +28,6 @@ import json
 import math
 import os
 import re
-import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -485,24 +483,6 @@ def report(run_dir, out_dir=None, metrics: Sequence[str] | None = None) -> list[
     return written
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rllib_gnn.report", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run_dir")
-    parser.add_argument("--out", default=None, help="output dir (default RUN_DIR/report)")
-    parser.add_argument("--metric", action="append", dest="metrics",
-                        help="progress.csv column to plot (repeatable)")
-    args = parser.parse_args(argv)
-    try:
-        paths = report(args.run_dir, args.out, args.metrics)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    for p in paths:
-        print(p)
-    return 0
-
-
 # ----------------------------------------------------------------------------- page
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -741,6 +721,3 @@ _SCRIPT = r"""
 })();
 """
 
-
-if __name__ == "__main__":
-    sys.exit(main())
