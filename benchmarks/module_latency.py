@@ -1,0 +1,346 @@
+"""Forward-pass latency and peak memory of GraphRLModule vs graph size, per encoder.
+
+For each encoder (gcn, gat, sage, gin, gine, transformer), graph size (Watts-Strogatz,
+k=4, p=0.3: 100, 1,000, 10,000 and 100,000 nodes, 4n directed edges) and batch size (1 and
+64 copies of the graph) it times ``module.forward_inference({"obs": batch})`` under
+``torch.no_grad`` and measures the memory that the forward pass and its input need.
+Prints a table and one "linearity" line per encoder, and writes
+``benchmarks/results/module_latency.json``.
+
+    python benchmarks/module_latency.py [--sizes 100 1000 10000 100000] [--batches 1 64]
+        [--encoders gcn gat ...] [--max-total-nodes 100000] [--reps 20] [--seconds 2]
+        [--device cpu|cuda]
+
+Setup: module of 2 layers x 128 hidden, head "node", pooling "mean", critic "shared",
+``--node-features`` (4) random node features; gat, gine and transformer also get 1 random
+edge feature (so they use edge features), the others none. Observations are packed with
+``envs.contract.GraphObsSpec`` (max_nodes = n, max_edges = 4n), so the module sees exactly
+the env contract (batch 64 = the same packed graph stacked 64 times, in separate memory).
+
+How it measures:
+
+* every (encoder, size, batch) runs in a fresh subprocess of this script (hidden ``--one``
+  mode, one JSON line on stdout), so peak memory figures do not leak between runs;
+* latency: median wall time of the timed forward passes after warm-up (a first,
+  checked pass, plus one more below 50k total nodes): up to ``--reps`` (20) passes, but
+  timing stops once at least 3 passes took ``--seconds`` (2 s), so big inputs get 3;
+  on cuda the timers synchronise;
+* peak memory (cpu): ``ru_maxrss`` after all passes minus the RSS just before the input
+  batch is built (after module construction and one tiny 10-node priming pass, so
+  one-off library start-up is not counted); it is the memory the input plus the forward
+  pass's intermediates need. On cuda: ``torch.cuda.max_memory_allocated`` minus the
+  memory allocated before the input is built;
+* the table also shows the fastest pass (min ms): on a machine shared with other work,
+  OpenMP threads that wait on a busy core make single passes 10-100x slower;
+* input MiB: bytes of the observation tensors handed to the module;
+* for 1,000 nodes x batch 64 it also times forward_train + compute_values(embeddings)
+  (the learner's value path, under no_grad).
+
+Combinations with nodes x batch above ``--max-total-nodes`` (default 100,000) are skipped
+(listed in the table). The default leaves out 10k x 64 and 100k x 64: on 2 CPU cores one
+10k x 64 pass (640k nodes, 2.56M edges) took 15 s / 4.7 GiB (gcn) to 45-50 s / 18-20 GiB
+(gat, transformer: per-edge, per-head 128-wide messages); ``--max-total-nodes 1000000``
+adds 10k x 64 (needs a big machine or ``--device cuda``). The graph of each size is
+generated once (seed 0) by the parent and handed to the children as an ``.npz`` file. Default settings take about 10 minutes on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+ENCODERS = ["gcn", "gat", "sage", "gin", "gine", "transformer"]
+EDGE_FEATURE_ENCODERS = {"gat", "gine", "transformer"}
+MIB = 2.0 ** 20
+
+
+# ---------------------------------------------------------------------------- child side
+def _rss_bytes() -> int:
+    """Current resident set size of this process."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _maxrss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+def _spec(n: int, edges: int, node_features: int, edge_features: int):
+    from envs.contract import GraphObsSpec
+    return GraphObsSpec(max_nodes=n, max_edges=edges, node_features=node_features,
+                        num_actions=n, edge_features=edge_features)
+
+
+def _packed(spec, edge_index: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.random((spec.max_nodes, spec.node_features), dtype=np.float32)
+    m = edge_index.shape[1]
+    edge_attr = (rng.random((m, spec.edge_features), dtype=np.float32)
+                 if spec.edge_features else None)
+    return spec.pack(x, edge_index, np.ones(spec.max_nodes, np.int8), edge_attr=edge_attr)
+
+
+def _batch(obs: dict[str, np.ndarray], batch: int, device):
+    """Stack ``batch`` copies of one packed observation as tensors (own memory each)."""
+    import torch
+    out = {}
+    for key, value in obs.items():
+        t = torch.from_numpy(value).unsqueeze(0)
+        t = t.repeat(batch, *([1] * value.ndim)) if batch > 1 else t.clone()
+        out[key] = t.to(device)
+    return out
+
+
+def _sync(device) -> None:
+    import torch
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _time(fn, max_reps: int, seconds: float, warmup: int, device) -> list[float]:
+    """Times of up to ``max_reps`` calls: stop early once >= 3 calls took ``seconds``."""
+    for _ in range(warmup):
+        fn()
+    _sync(device)
+    times: list[float] = []
+    while len(times) < max_reps and (len(times) < 3 or sum(times) < seconds):
+        t0 = time.perf_counter()
+        fn()
+        _sync(device)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def run_one(args: argparse.Namespace) -> dict:
+    """Measure one (encoder, size, batch) in this process; return the result row."""
+    import gymnasium as gym
+    import torch
+    from ray.rllib.core.columns import Columns
+
+    from rllib_gnn.module import GraphRLModule
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    edge_index = np.load(args.graph)["edge_index"]
+    n, e, b = args.one_nodes, 4 * args.one_nodes, args.one_batch
+    fe = 1 if args.one_encoder in EDGE_FEATURE_ENCODERS else 0
+    spec = _spec(n, e, args.node_features, fe)
+    config = {"encoder": args.one_encoder, "hidden": 128, "num_layers": 2, "head": "node",
+              "pooling": "mean", "critic": "shared"}
+    module = GraphRLModule(observation_space=spec.space(), action_space=gym.spaces.Discrete(n),
+                           inference_only=False, model_config=config).to(device).eval()
+
+    # Prime the libraries (thread pools, lazy imports) on a 10-node ring, outside the figure.
+    tiny_spec = _spec(10, 20, args.node_features, fe)
+    ring = np.arange(10)
+    tiny_ei = np.concatenate([np.stack([ring, (ring + 1) % 10]),
+                              np.stack([(ring + 1) % 10, ring])], axis=1)
+    with torch.no_grad():
+        module.forward_inference({Columns.OBS: _batch(_packed(tiny_spec, tiny_ei, 1), 1, device)})
+    gc.collect()
+    _sync(device)
+
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+        base = torch.cuda.memory_allocated(device)
+        maxrss_before = None
+    else:
+        base = _rss_bytes()
+        maxrss_before = _maxrss_bytes()
+
+    obs = _packed(spec, edge_index, seed=0)
+    batch = _batch(obs, b, device)
+    del obs
+    input_bytes = sum(t.numel() * t.element_size() for t in batch.values())
+    inputs = {Columns.OBS: batch}
+
+    def forward():
+        with torch.no_grad():
+            return module.forward_inference(inputs)
+
+    out = forward()
+    logits = out[Columns.ACTION_DIST_INPUTS]
+    assert logits.shape == (b, n), logits.shape
+    del out, logits
+    times = _time(forward, args.reps, args.seconds, 1 if n * b < 50_000 else 0, device)
+
+    fwd_values_ms = None
+    if n == args.values_nodes and b == args.values_batch:
+        def forward_values():
+            with torch.no_grad():
+                out = module.forward_train(inputs)
+                return module.compute_values(inputs, embeddings=out[Columns.EMBEDDINGS])
+        fwd_values_ms = 1e3 * statistics.median(_time(forward_values, args.reps, args.seconds, 1, device))
+
+    if device.type == "cuda":
+        peak = torch.cuda.max_memory_allocated(device) - base
+    else:
+        peak = _maxrss_bytes() - base
+    ms = 1e3 * statistics.median(times)
+    return {
+        "encoder": args.one_encoder, "nodes": n, "edges": int(edge_index.shape[1]), "batch": b,
+        "median_ms": ms, "min_ms": 1e3 * min(times), "ms_per_graph": ms / b, "peak_mib": peak / MIB,
+        "input_mib": input_bytes / MIB, "reps": len(times), "times_ms": [1e3 * t for t in times],
+        "edge_features": fe, "fwd_values_ms": fwd_values_ms, "device": str(device),
+        "threads": torch.get_num_threads(),
+        "maxrss_before_mib": None if maxrss_before is None else maxrss_before / MIB,
+        "base_mib": base / MIB,
+    }
+
+
+# ---------------------------------------------------------------------------- parent side
+def make_graph(n: int, path: Path) -> int:
+    """Watts-Strogatz (k=4, p=0.3, seed 0) with ``n`` nodes, saved as ``edge_index``."""
+    from envs.graphs import watts_strogatz
+    graph = watts_strogatz(n, np.random.default_rng(0), k=4, p=0.3)
+    edge_index = graph.edge_index
+    np.savez(path, edge_index=edge_index)
+    return int(edge_index.shape[1])
+
+
+def spawn(args: argparse.Namespace, encoder: str, n: int, b: int, graph: Path) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--one", "--one-encoder", encoder,
+           "--one-nodes", str(n), "--one-batch", str(b), "--graph", str(graph),
+           "--device", args.device, "--reps", str(args.reps), "--seconds", str(args.seconds),
+           "--threads", str(args.threads),
+           "--node-features", str(args.node_features),
+           "--values-nodes", str(args.values_nodes), "--values-batch", str(args.values_batch)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,
+                              cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout after {args.timeout}s"}
+    if proc.returncode != 0:
+        tail = (proc.stderr or "").strip().splitlines()[-1:] or [""]
+        return {"error": f"exit {proc.returncode}: {tail[0][:200]}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def linearity(results: list[dict], encoder: str, small: int, large: int) -> float | None:
+    """(peak / (nodes+edges)) at ``small`` over the same at ``large``, batch 1."""
+    rows = {r["nodes"]: r for r in results
+            if r["encoder"] == encoder and r["batch"] == 1 and "peak_mib" in r}
+    if small not in rows or large not in rows:
+        return None
+    per = {k: rows[k]["peak_mib"] / (rows[k]["nodes"] + rows[k]["edges"]) for k in (small, large)}
+    return per[small] / per[large] if per[large] > 0 else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000, 100000])
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 64])
+    parser.add_argument("--encoders", nargs="+", default=ENCODERS, choices=ENCODERS)
+    parser.add_argument("--max-total-nodes", type=int, default=100_000,
+                        help="skip combinations whose nodes x batch exceeds this (1000000 "
+                             "adds 10k x 64: minutes per pass and up to ~20 GiB on CPU)")
+    parser.add_argument("--reps", type=int, default=20, help="most timed passes per run")
+    parser.add_argument("--seconds", type=float, default=2.0,
+                        help="stop timing once >= 3 passes took this long (big inputs)")
+    parser.add_argument("--node-features", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch.set_num_threads in the children (0: torch's default, "
+                             "all cores; 1 avoids OpenMP stalls on a busy machine)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per child run")
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "module_latency.json"))
+    # Hidden single-run mode used by the parent (one JSON line on stdout).
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--one-encoder", help=argparse.SUPPRESS)
+    parser.add_argument("--one-nodes", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--one-batch", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--graph", help=argparse.SUPPRESS)
+    parser.add_argument("--values-nodes", type=int, default=1000, help=argparse.SUPPRESS)
+    parser.add_argument("--values-batch", type=int, default=64, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.one:
+        print(json.dumps(run_one(args)))
+        return
+
+    start = time.perf_counter()
+    results: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="module_latency_") as tmp:
+        graphs, num_edges = {}, {}
+        for n in args.sizes:
+            graphs[n] = Path(tmp) / f"ws_{n}.npz"
+            num_edges[n] = make_graph(n, graphs[n])
+        for encoder in args.encoders:
+            for n in args.sizes:
+                for b in args.batches:
+                    row = {"encoder": encoder, "nodes": n, "edges": num_edges[n], "batch": b}
+                    if n * b > args.max_total_nodes:
+                        row["skipped"] = f"nodes x batch > {args.max_total_nodes}"
+                    else:
+                        row.update(spawn(args, encoder, n, b, graphs[n]))
+                    results.append(row)
+                    print(f"  {encoder:12s} n={n:<7d} b={b:<3d} "
+                          + (f"{row['median_ms']:.2f} ms, {row['peak_mib']:.1f} MiB"
+                             if "median_ms" in row else row.get("skipped", row.get("error"))),
+                          file=sys.stderr, flush=True)
+    wall = time.perf_counter() - start
+
+    def cell(row: dict, key: str, fmt: str) -> str:
+        return format(row[key], fmt) if key in row and row[key] is not None else "-"
+
+    table = []
+    for r in results:
+        note = r.get("skipped") or r.get("error") or ""
+        table.append({"encoder": r["encoder"], "nodes": str(r["nodes"]), "edges": str(r["edges"]),
+                      "batch": str(r["batch"]), "median ms": cell(r, "median_ms", ".2f"),
+                      "min ms": cell(r, "min_ms", ".2f"),
+                      "ms/graph": cell(r, "ms_per_graph", ".3f"),
+                      "peak MiB": cell(r, "peak_mib", ".1f"),
+                      "input MiB": cell(r, "input_mib", ".2f"),
+                      "note": ("skipped: " + note) if "skipped" in r else note})
+    from envs.compare import format_table
+    print(format_table(table))
+
+    values = [r for r in results if r.get("fwd_values_ms") is not None]
+    if values:
+        print(f"\nforward_train + compute_values, {args.values_nodes} nodes x batch "
+              f"{args.values_batch} (vs forward_inference):")
+        for r in values:
+            print(f"  {r['encoder']:12s} {r['fwd_values_ms']:8.2f} ms  (inference "
+                  f"{r['median_ms']:.2f} ms)")
+
+    lin = {}
+    if 10000 in args.sizes and 100000 in args.sizes and 1 in args.batches:
+        print("\nlinearity: (peak / (nodes+edges)) at 10k over 100k, batch 1 "
+              "(~1 = linear memory)")
+        for encoder in args.encoders:
+            lin[encoder] = linearity(results, encoder, 10000, 100000)
+            print(f"  {encoder:12s} " + ("-" if lin[encoder] is None else f"{lin[encoder]:.2f}"))
+    threads = next((r["threads"] for r in results if "threads" in r), None)
+    print(f"\nwall time {wall:.0f} s, device {args.device}, torch threads {threads}")
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
+        "settings": {k: v for k, v in vars(args).items() if not k.startswith("one")
+                     and k not in ("graph", "out")},
+        "model_config": {"hidden": 128, "num_layers": 2, "head": "node", "pooling": "mean",
+                         "critic": "shared"},
+        "graph": {"generator": "watts_strogatz", "k": 4, "p": 0.3, "seed": 0},
+        "wall_s": wall, "results": results, "linearity_10k_over_100k": lin}, indent=2))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

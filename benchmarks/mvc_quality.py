@@ -1,0 +1,140 @@
+"""MVC quality vs the exact optimum, and the wall time / env steps to reach it.
+
+Trains PPO + GraphRLModule from an experiment YAML (default: tune_configs/mvc_best.yaml) on
+the seed blog's preset (Watts–Strogatz, 5/10/15 nodes) for a training-time budget, and
+every ``--eval-every`` seconds of training evaluates the greedy policy on fixed 20-node test
+graphs against the exact ILP optimum. It records when the mean cover weight first reaches
+the blog's best published agent (5.82 on its test graphs, i.e. 1.13 x optimum there) and
+the brief's targets (1.02 x optimum), then evaluates the final policy on 20-, 100- and
+1,000-node graphs of the same family without retraining, beside greedy and the exact
+optimum. Evaluation time is not counted as training time.
+
+    python benchmarks/mvc_quality.py [--budget 600] [--config tune_configs/mvc_best.yaml]
+
+Prints tables and writes benchmarks/results/mvc_quality.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from envs.compare import format_table  # noqa: E402
+from envs.graphs import preset, sample_graphs  # noqa: E402
+from envs.mvc import MinVertexCoverEnv, exact_mvc, greedy_mvc  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BLOG_BEST_RATIO = 1.13  # the blog's GraphSAGE agent: 5.82 on its 20-node test graphs
+
+
+def greedy_covers(module, graphs) -> np.ndarray:
+    """Cover weight of the greedy (argmax) policy on each graph, all episodes in lockstep.
+
+    One batched forward per step for every unfinished episode: no per-graph forward loop.
+    """
+    from rllib_gnn.inference import resize_module
+
+    envs = [MinVertexCoverEnv({"graphs": [g]}) for g in graphs]
+    sized = resize_module(module, envs[0].observation_space, envs[0].action_space)
+    sized.eval()
+    obs = [env.reset(seed=0)[0] for env in envs]
+    weights = np.zeros(len(envs))
+    live = list(range(len(envs)))
+    with torch.no_grad():
+        while live:
+            batch = {k: torch.as_tensor(np.stack([obs[i][k] for i in live])) for k in obs[0]}
+            logits = sized.forward_inference({"obs": batch})["action_dist_inputs"]
+            actions = logits.argmax(-1).tolist()
+            still = []
+            for i, action in zip(live, actions):
+                obs[i], _, term, trunc, info = envs[i].step(action)
+                if term or trunc:
+                    weights[i] = info["cover_weight"]
+                else:
+                    still.append(i)
+            live = still
+    return weights
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default=str(ROOT / "tune_configs" / "mvc_best.yaml"))
+    parser.add_argument("--budget", type=float, default=600.0, help="training seconds")
+    parser.add_argument("--eval-every", type=float, default=30.0, help="training seconds")
+    parser.add_argument("--test-graphs", type=int, default=100)
+    parser.add_argument("--large-graphs", type=int, default=20, help="1,000-node test graphs")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "mvc_quality.json"))
+    args = parser.parse_args()
+
+    import ray
+
+    from rllib_gnn.experiment import load_experiment
+    from rllib_gnn.trainable import build_algorithm_config
+
+    experiment = load_experiment(args.config, args.set)
+    test = sample_graphs(preset("blog_mvc", "test"), args.test_graphs, seed=2026)
+    optimum = np.array([exact_mvc(g)[1] for g in test])
+
+    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+    algo = build_algorithm_config(experiment).build_algo()
+    curve, reached = [], {}
+    train_s, next_eval = 0.0, 0.0
+    while train_s < args.budget:
+        start = time.perf_counter()
+        result = algo.train()
+        train_s += time.perf_counter() - start
+        steps = int(result["env_runners"]["num_env_steps_sampled_lifetime"])
+        if train_s >= next_eval or train_s >= args.budget:
+            next_eval += args.eval_every
+            covers = greedy_covers(algo.get_module("default_policy"), test)
+            ratio = float((covers / optimum).mean())
+            curve.append({"train_s": train_s, "env_steps": steps, "cover_weight": covers.mean(),
+                          "ratio_to_exact": ratio})
+            print(f"t {train_s:6.1f}s  steps {steps:8d}  cover {covers.mean():.4f}  "
+                  f"ratio {ratio:.4f}", flush=True)
+            for target in (BLOG_BEST_RATIO, 1.04, 1.02):
+                if ratio <= target and target not in reached:
+                    reached[target] = {"train_s": train_s, "env_steps": steps}
+    module = algo.get_module("default_policy")
+    algo.stop()
+
+    rows = []
+    for split, count in (("test", args.test_graphs), ("test_100", args.test_graphs),
+                         ("test_1000", args.large_graphs)):
+        graphs = test if split == "test" else sample_graphs(preset("blog_mvc", split), count, 2026)
+        exact = optimum if split == "test" else np.array([exact_mvc(g)[1] for g in graphs])
+        greedy = np.array([greedy_mvc(g)[1] for g in graphs])
+        start = time.perf_counter()
+        policy = greedy_covers(module, graphs)
+        rows.append({"graphs": f"{count} x {graphs[0].num_nodes} nodes",
+                     "exact": exact.mean(), "greedy": greedy.mean(), "policy": policy.mean(),
+                     "greedy_ratio": float((greedy / exact).mean()),
+                     "policy_ratio": float((policy / exact).mean()),
+                     "policy_eval_s": time.perf_counter() - start})
+    print()
+    print(format_table(rows))
+    print()
+    for target in (BLOG_BEST_RATIO, 1.04, 1.02):
+        hit = reached.get(target)
+        print(f"ratio <= {target}: " + (f"after {hit['train_s']:.0f} s of training, "
+                                        f"{hit['env_steps']} env steps" if hit else "not reached"))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"experiment": experiment, "budget_s": args.budget,
+                               "curve": curve, "final": rows,
+                               "reached": {str(k): v for k, v in reached.items()}},
+                              indent=2, default=float))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
