@@ -10,6 +10,7 @@ Schema (every top-level key; ``env`` is the only required one)::
     training: {...}             # kwargs of AlgorithmConfig.training() (lr, gamma, ...)
     env_runners: {...}          # kwargs of AlgorithmConfig.env_runners()
     learners: {...}             # kwargs of AlgorithmConfig.learners()
+    resources: {...}            # kwargs of AlgorithmConfig.resources() (num_cpus_for_main_process)
     stop: {training_iteration: 20}     # Tune stop criteria: result key -> number
     evaluation:                 # used by the end-of-run evaluation and `rllib-gnn evaluate`
       env_config: {...}         #   overrides of env_config (e.g. larger graphs)
@@ -45,7 +46,7 @@ ALGORITHMS = ("PPO", "APPO", "IMPALA")
 SAMPLERS = ("grid", "choice", "uniform", "loguniform", "randint")
 SCHEDULERS = ("fifo", "asha", "pbt")
 TOP_LEVEL = ("name", "algorithm", "env", "env_config", "model", "training", "env_runners",
-             "learners", "stop", "evaluation", "checkpoint", "storage", "seed", "tune")
+             "learners", "resources", "stop", "evaluation", "checkpoint", "storage", "seed", "tune")
 SECTION_KEYS = {
     "evaluation": {"env_config": dict, "episodes": int, "sample": int},
     "checkpoint": {"frequency": int, "at_end": bool, "keep": (int, type(None))},
@@ -59,6 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "training": {},
     "env_runners": {"num_env_runners": 0, "num_envs_per_env_runner": 8},
     "learners": {},
+    "resources": {},
     "stop": {"training_iteration": 10},
     "evaluation": {"env_config": {}, "episodes": 100, "sample": 0},
     "checkpoint": {"frequency": 5, "at_end": True, "keep": None},
@@ -213,7 +215,7 @@ def validate(exp: Mapping[str, Any]) -> list[str]:
     _check_type(problems, "seed", exp.get("seed"), int)
     sections_ok = [_check_type(problems, key, exp.get(key), dict)
                    for key in ("env_config", "model", "training", "env_runners", "learners",
-                               "stop", "evaluation", "checkpoint", "tune")]
+                               "resources", "stop", "evaluation", "checkpoint", "tune")]
     if not all(sections_ok) or "env" not in exp:
         return problems  # the checks below read inside every section
 
@@ -236,7 +238,7 @@ def validate(exp: Mapping[str, Any]) -> list[str]:
 def _validate_algorithm_sections(exp: Mapping[str, Any]) -> list[str]:
     problems = []
     config_class = algorithm_config_class(exp["algorithm"])
-    for section in ("training", "env_runners", "learners"):
+    for section in ("training", "env_runners", "learners", "resources"):
         allowed = _method_keys(config_class, section)
         for key in exp[section]:
             if key not in allowed:

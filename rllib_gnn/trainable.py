@@ -36,6 +36,7 @@ def build_algorithm_config(experiment: dict[str, Any]):
     config.environment(experiment["env"], env_config=dict(experiment["env_config"]))
     config.env_runners(**experiment["env_runners"])
     config.learners(**experiment["learners"])
+    config.resources(**experiment["resources"])
     config.training(**experiment["training"])
     config.rl_module(rl_module_spec=RLModuleSpec(module_class=GraphRLModule,
                                                  model_config=dict(experiment["model"])))
