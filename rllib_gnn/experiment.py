@@ -11,6 +11,9 @@ Schema (every top-level key; ``env`` is the only required one)::
     env_runners: {...}          # kwargs of AlgorithmConfig.env_runners()
     learners: {...}             # kwargs of AlgorithmConfig.learners()
     resources: {...}            # kwargs of AlgorithmConfig.resources() (num_cpus_for_main_process)
+    multi_agent:                # multi-agent envs only
+      policies: shared          #   shared: one GNN policy for all agents (parameter sharing)
+                                #   per_agent: an independent policy per agent
     stop: {training_iteration: 20}     # Tune stop criteria: result key -> number
     evaluation:                 # used by the end-of-run evaluation and `rllib-gnn evaluate`
       env_config: {...}         #   overrides of env_config (e.g. larger graphs)
@@ -46,8 +49,10 @@ ALGORITHMS = ("PPO", "APPO", "IMPALA")
 SAMPLERS = ("grid", "choice", "uniform", "loguniform", "randint")
 SCHEDULERS = ("fifo", "asha", "pbt")
 TOP_LEVEL = ("name", "algorithm", "env", "env_config", "model", "training", "env_runners",
-             "learners", "resources", "stop", "evaluation", "checkpoint", "storage", "seed", "tune")
+             "learners", "resources", "multi_agent", "stop", "evaluation", "checkpoint", "storage", "seed", "tune")
+POLICY_SHARING = ("shared", "per_agent")
 SECTION_KEYS = {
+    "multi_agent": {"policies": str},
     "evaluation": {"env_config": dict, "episodes": int, "sample": int},
     "checkpoint": {"frequency": int, "at_end": bool, "keep": (int, type(None))},
     "tune": {"param_space": dict, "num_samples": int, "scheduler": dict, "metric": str,
@@ -61,6 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "env_runners": {"num_env_runners": 0, "num_envs_per_env_runner": 8},
     "learners": {},
     "resources": {},
+    "multi_agent": {"policies": "shared"},
     "stop": {"training_iteration": 10},
     "evaluation": {"env_config": {}, "episodes": 100, "sample": 0},
     "checkpoint": {"frequency": 5, "at_end": True, "keep": None},
@@ -215,7 +221,8 @@ def validate(exp: Mapping[str, Any]) -> list[str]:
     _check_type(problems, "seed", exp.get("seed"), int)
     sections_ok = [_check_type(problems, key, exp.get(key), dict)
                    for key in ("env_config", "model", "training", "env_runners", "learners",
-                               "resources", "stop", "evaluation", "checkpoint", "tune")]
+                               "resources", "multi_agent", "stop", "evaluation", "checkpoint",
+                               "tune")]
     if not all(sections_ok) or "env" not in exp:
         return problems  # the checks below read inside every section
 
@@ -228,6 +235,9 @@ def validate(exp: Mapping[str, Any]) -> list[str]:
     for key, value in exp["stop"].items():
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             problems.append(f"stop.{key} must be a number, got {value!r}")
+    if exp["multi_agent"].get("policies") not in POLICY_SHARING:
+        problems.append(f"multi_agent.policies must be one of {list(POLICY_SHARING)}, got "
+                        f"{exp['multi_agent'].get('policies')!r}")
     problems += _validate_tune(exp)
     if exp["algorithm"] in ALGORITHMS:
         problems += _validate_algorithm_sections(exp)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ray import tune
+from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from envs.catalog import ENVS
@@ -29,6 +30,19 @@ from rllib_gnn.registration import register_envs
 EXPERIMENT_FILE = "experiment.json"
 
 
+SHARED_POLICY = "shared"
+
+
+def shared_policy(agent_id: str, episode: Any = None, **kwargs: Any) -> str:
+    """Policy mapping with parameter sharing: every agent acts with one GNN policy."""
+    return SHARED_POLICY
+
+
+def own_policy(agent_id: str, episode: Any = None, **kwargs: Any) -> str:
+    """Policy mapping with independent learners: each agent has a policy of its own."""
+    return agent_id
+
+
 def build_algorithm_config(experiment: dict[str, Any]):
     """The RLlib ``AlgorithmConfig`` of a resolved experiment dict."""
     register_envs()
@@ -38,8 +52,19 @@ def build_algorithm_config(experiment: dict[str, Any]):
     config.learners(**experiment["learners"])
     config.resources(**experiment["resources"])
     config.training(**experiment["training"])
-    config.rl_module(rl_module_spec=RLModuleSpec(module_class=GraphRLModule,
-                                                 model_config=dict(experiment["model"])))
+    spec = RLModuleSpec(module_class=GraphRLModule, model_config=dict(experiment["model"]))
+    entry = ENVS[experiment["env"]]
+    if entry.multi_agent:
+        # RLlib's multi-agent env check steps unmasked random actions, which a masked env
+        # rejects by design; PettingZoo's mask-aware parallel_api_test covers these envs.
+        config.environment(disable_env_checking=True)
+        if experiment["multi_agent"]["policies"] == "shared":
+            policies, mapping = [SHARED_POLICY], shared_policy
+        else:
+            policies, mapping = entry.make(experiment["env_config"]).possible_agents, own_policy
+        config.multi_agent(policies=set(policies), policy_mapping_fn=mapping)
+        spec = MultiRLModuleSpec(rl_module_specs={pid: spec for pid in policies})
+    config.rl_module(rl_module_spec=spec)
     config.callbacks(ProblemMetricsCallback)
     config.debugging(seed=experiment["seed"])
     return config
