@@ -1,15 +1,59 @@
-"""The PettingZoo base of the multi-agent envs: a team of K agents sharing one pair of spaces."""
+"""The PettingZoo base of the multi-agent envs: a team of K agents sharing one pair of spaces.
+
+Also the CTDE helpers of the envs whose every agent sees the whole graph (MVC, matching): their
+global ``state`` is the observation's own graph keys, packed once a step and shared by every
+agent's observation.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
+from envs.contract import GRAPH_KEYS, GraphObsSpec
 from envs.graphs import GraphSource
+
+
+# ---------------------------------------------------------------------------- CTDE helpers
+def full_view_spec(view: GraphObsSpec, global_state: bool) -> GraphObsSpec:
+    """The observation spec of an env whose agents all see the whole graph: ``view`` plus,
+    with ``global_state``, a ``state`` of the same graph keys (the critic's view equals the
+    actors')."""
+    return replace(view, state=replace(view, state=None) if global_state else None)
+
+
+def full_view_state(view: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The ``state`` of such an env: the graph keys of one packed ``view`` (not copied)."""
+    return {key: view[key] for key in GRAPH_KEYS if key in view}
+
+
+def share_full_view(view: Mapping[str, np.ndarray], agents: Iterable[Hashable],
+                    global_state: bool) -> dict[Any, dict[str, Any]]:
+    """Every agent's observation from one packed ``view`` (packed without ``state``).
+
+    Each agent gets its own copy of ``view``'s arrays; with ``global_state`` all of them also
+    hold the one same ``state`` dict: ``view``'s graph arrays themselves, packed once per step
+    and never copied per agent (no agent's own keys alias it).
+    """
+    state = full_view_state(view) if global_state else None
+    shared = {}
+    for agent in agents:
+        obs: dict[str, Any] = {key: value.copy() for key, value in view.items()}
+        if state is not None:
+            obs["state"] = state
+        shared[agent] = obs
+    return shared
+
+
+def full_view_observation(view: dict[str, np.ndarray], global_state: bool) -> dict[str, Any]:
+    """The single-agent form of :func:`share_full_view`: ``view`` itself when
+    ``global_state`` is off."""
+    return share_full_view(view, (0,), True)[0] if global_state else view
 
 
 class TeamParallelEnv(ParallelEnv):
@@ -18,13 +62,17 @@ class TeamParallelEnv(ParallelEnv):
     Attributes:
         team_size: K, the config's ``num_agents`` (PettingZoo's ``num_agents`` counts the
             live agents).
+        state_space: the ``Dict`` space of :meth:`state` (the global graph), when the env
+            passes a ``state_spec``.
     """
 
     render_mode = None
 
     def __init__(self, team_size: int, observation_space: spaces.Space,
-                 action_space: spaces.Space) -> None:
+                 action_space: spaces.Space, state_spec: GraphObsSpec | None = None) -> None:
         self.team_size = team_size
+        if state_spec is not None:  # the space of ``state()`` (PettingZoo's global state)
+            self.state_space = spaces.Dict(state_spec.graph_spaces())
         self.possible_agents = [f"agent_{i}" for i in range(team_size)]
         self.agents: list[str] = []
         self._index = {agent: i for i, agent in enumerate(self.possible_agents)}

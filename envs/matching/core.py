@@ -17,9 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from envs._validation import invalid_action_config, merge_config, optional_int, require_choice
+from envs._validation import (
+    invalid_action_config,
+    merge_config,
+    optional_int,
+    require_bool,
+    require_choice,
+)
 from envs.contract import GraphObsSpec
 from envs.graphs import Graph, GraphSource, source_from_config
+from envs.team import full_view_spec
 
 #: Default graphs: Erdős–Rényi G(n, 0.25), n in {10, 15, 20}, unit node weights (unused).
 DEFAULT_GRAPHS: dict[str, Any] = {
@@ -27,7 +34,7 @@ DEFAULT_GRAPHS: dict[str, Any] = {
 }
 #: Config keys both forms accept.
 COMMON_KEYS = ("graphs", "max_nodes", "max_edges", "edge_weights", "invalid_action",
-               "invalid_penalty", "max_steps", "reference")
+               "invalid_penalty", "max_steps", "reference", "global_state")
 #: Values of the config key ``reference`` (the solver behind the info's ``matching_ratio``).
 REFERENCES = ("none", "greedy", "exact")
 #: Node features: matched, available degree / max(1, max degree), available weighted degree
@@ -40,7 +47,11 @@ METRIC_KEYS = ("matching_weight", "matching_size", "invalid_actions", "graph_nod
 
 @dataclass(frozen=True)
 class MatchingSettings:
-    """A validated config shared by both forms (see the env docstrings for each key)."""
+    """A validated config shared by both forms (see the env docstrings for each key).
+
+    ``spec`` packs the agents' own keys; ``obs_spec`` (the observation space) adds the
+    ``state`` key when ``global_state`` is on.
+    """
 
     source: GraphSource
     max_nodes: int
@@ -51,6 +62,8 @@ class MatchingSettings:
     max_steps: int | None
     spec: GraphObsSpec
     reference: str = "none"
+    global_state: bool = False
+    obs_spec: GraphObsSpec | None = None
 
     @property
     def penalty(self) -> bool:
@@ -63,8 +76,10 @@ class MatchingSettings:
 
 
 def parse_config(where: str, config: Mapping | None, overrides: Mapping,
-                 extra: tuple[str, ...] = ()) -> tuple[MatchingSettings, dict[str, Any]]:
-    """Merge ``{**config, **overrides}``, reject unknown keys, validate the common ones.
+                 extra: tuple[str, ...] = (), *, multi: bool = False
+                 ) -> tuple[MatchingSettings, dict[str, Any]]:
+    """Merge ``{**config, **overrides}``, reject unknown keys, validate the common ones
+    (``global_state`` defaults to ``multi``).
 
     Returns the settings and the merged dict (the caller validates its ``extra`` keys).
     """
@@ -75,10 +90,12 @@ def parse_config(where: str, config: Mapping | None, overrides: Mapping,
     invalid_action, invalid_penalty = invalid_action_config(merged)
     max_steps = optional_int("max_steps", merged.get("max_steps"), minimum=1)
     reference = require_choice("reference", merged.get("reference", "none"), REFERENCES)
+    global_state = require_bool("global_state", merged.get("global_state", multi))
     spec = GraphObsSpec(max_nodes=max_nodes, max_edges=max_edges, node_features=NODE_FEATURES,
                         num_actions=max_edges, edge_features=EDGE_FEATURES)
     settings = MatchingSettings(source, max_nodes, max_edges, edge_weights, invalid_action,
-                                invalid_penalty, max_steps, spec, reference)
+                                invalid_penalty, max_steps, spec, reference, global_state,
+                                full_view_spec(spec, global_state))
     return settings, merged
 
 
@@ -209,7 +226,8 @@ def new_episode(settings: MatchingSettings, rng: np.random.Generator) -> Matchin
 
 def observe(settings: MatchingSettings, state: MatchingState, terminal: bool = False
             ) -> dict[str, np.ndarray]:
-    """One agent's observation (fresh arrays). Penalty mode marks every real slot valid."""
+    """One agent's own keys (fresh arrays, no ``state``). Penalty mode marks every real slot
+    valid."""
     mask = np.ones(2 * state.num_edges, bool) if settings.penalty else state.slot_mask()
     return settings.spec.pack(state.node_features(), state.edge_index, mask,
                               edge_attr=state.edge_features(), terminal=terminal)

@@ -17,6 +17,7 @@ from envs.matching.core import (
     parse_config,
 )
 from envs.matching.solvers import episode_info
+from envs.team import full_view_observation
 
 
 class MaxMatchingEnv(gym.Env):
@@ -48,6 +49,7 @@ class MaxMatchingEnv(gym.Env):
     | `node_mask`   | (N,)   | 1 for real nodes                                               |
     | `edge_mask`   | (E,)   | 1 for real directed edge slots                                 |
     | `action_mask` | (E,)   | 1 for slots whose edge is available (both directions)          |
+    | `state`       | Dict   | with ``global_state=True``: a copy of the five graph keys      |
 
     "max degree" is the largest degree of the episode's graph (fixed for the episode);
     an edge is available while neither endpoint is matched.
@@ -91,6 +93,7 @@ class MaxMatchingEnv(gym.Env):
     | `invalid_penalty` | -1.0                          | reward of an invalid pick (penalty)    |
     | `max_steps`       | None (graph's node count)     | truncation bound                       |
     | `reference`       | `"none"`                      | `"none"`, `"greedy"` or `"exact"`: the matching `matching_ratio` divides by |
+    | `global_state`    | False                         | add the `state` key: a copy of the graph keys (see the multi-agent env) |
 
     In mask mode an invalid action raises ``ValueError`` saying why; in penalty mode every
     real slot is marked valid in ``action_mask`` (padding slots stay 0).
@@ -102,7 +105,7 @@ class MaxMatchingEnv(gym.Env):
     def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
         super().__init__()
         self.settings, _ = parse_config("MaxMatchingEnv", config, overrides)
-        self.observation_space = self.settings.spec.space()
+        self.observation_space = self.settings.obs_spec.space()
         self.action_space = spaces.Discrete(self.settings.max_edges)
         self.state: MatchingState | None = None
         self._steps = 0
@@ -116,7 +119,11 @@ class MaxMatchingEnv(gym.Env):
         self.state = new_episode(self.settings, self.np_random)
         self._steps = 0
         self._limit = self.settings.steps_limit(self.state.graph)
-        return observe(self.settings, self.state), {}
+        return self._observe(terminal=False), {}
+
+    def _observe(self, terminal: bool) -> dict[str, Any]:
+        view = observe(self.settings, self.state, terminal=terminal)
+        return full_view_observation(view, self.settings.global_state)
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         state = self.state
@@ -135,5 +142,5 @@ class MaxMatchingEnv(gym.Env):
         terminated = bool(state.done)
         truncated = bool(not terminated and self._steps >= self._limit)
         info = episode_info(state, self.settings.reference) if terminated or truncated else {}
-        obs = observe(self.settings, state, terminal=terminated)
+        obs = self._observe(terminal=terminated)
         return obs, float(reward), terminated, truncated, info

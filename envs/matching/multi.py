@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 from gymnasium import spaces
 
 from envs._validation import require_int
 from envs.matching.core import MatchingState, as_slot, new_episode, observe, parse_config
 from envs.matching.solvers import episode_info
-from envs.team import TeamParallelEnv
+from envs.team import TeamParallelEnv, full_view_state, share_full_view
 
 
 class MaxMatchingParallelEnv(TeamParallelEnv):
@@ -27,8 +28,15 @@ class MaxMatchingParallelEnv(TeamParallelEnv):
 
     ## Observation Space
 
-    Per agent the single-agent observation (same spec, same arrays' values for every agent:
-    the whole graph is shared knowledge).
+    Per agent the single-agent observation (same spec, same arrays' values for every agent,
+    each agent its own copy: the whole graph is shared knowledge).
+
+    ``global_state=True`` (default) adds ``state`` for a centralised critic (CTDE), as in
+    :class:`~envs.mvc.multi.MinVertexCoverParallelEnv`: the five graph keys, equal to the
+    agents' own (the whole graph is already every agent's view), so that one CTDE config
+    (``critic="central"``) runs on every team env. One ``state`` is packed per step and its
+    arrays are shared by every agent's observation (read-only); :meth:`state` gives a fresh
+    copy, with ``global_state`` off too.
 
     ## Step rule (deterministic)
 
@@ -62,16 +70,18 @@ class MaxMatchingParallelEnv(TeamParallelEnv):
     ## Arguments
 
     The single-agent env's keys plus ``num_agents`` (default 2, at least 1, at most the node
-    count of the smallest graph the source draws, else ``ValueError`` naming ``num_agents``).
+    count of the smallest graph the source draws, else ``ValueError`` naming ``num_agents``);
+    ``global_state`` defaults to True here.
     """
 
     metadata = {"name": "max_matching_v0", "render_modes": []}
 
     def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
         self.settings, merged = parse_config("MaxMatchingParallelEnv", config, overrides,
-                                             extra=("num_agents",))
+                                             extra=("num_agents",), multi=True)
         k = require_int("num_agents", merged.get("num_agents", 2), minimum=1)
-        super().__init__(k, self.settings.spec.space(), spaces.Discrete(self.settings.max_edges))
+        super().__init__(k, self.settings.obs_spec.space(),
+                         spaces.Discrete(self.settings.max_edges), self.settings.spec)
         self._check_team(self.settings.source.min_nodes, "the smallest graph in graphs")
         self.matching: MatchingState | None = None
         self._steps = 0
@@ -88,7 +98,16 @@ class MaxMatchingParallelEnv(TeamParallelEnv):
         return self._observe(terminal=False), {a: {} for a in self.agents}
 
     def _observe(self, terminal: bool) -> dict[str, dict]:
-        return {a: observe(self.settings, self.matching, terminal=terminal) for a in self.agents}
+        """The same observation for every live agent, packed once: each agent its own copy
+        of the arrays, the ``state`` arrays shared."""
+        view = observe(self.settings, self.matching, terminal=terminal)
+        return share_full_view(view, self.agents, self.settings.global_state)
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The global view (the ``state`` key's graph; available with global_state off too)."""
+        if self.matching is None:
+            raise RuntimeError("state() called before reset()")
+        return full_view_state(observe(self.settings, self.matching, terminal=True))
 
     def step(self, actions: Mapping[str, Any]):
         self._check_step(actions)

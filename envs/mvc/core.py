@@ -24,6 +24,7 @@ from envs._validation import (
 )
 from envs.contract import GraphObsSpec
 from envs.graphs import Graph, GraphSource, source_from_config
+from envs.team import full_view_spec
 
 #: Node feature columns of ``x`` (F = 4).
 NODE_FEATURES = ("weight", "in_cover", "uncovered_degree", "uncovered_neighbour_weight")
@@ -32,7 +33,7 @@ EDGE_FEATURES = ("covered",)
 
 DEFAULT_GRAPHS = {"preset": "blog_mvc", "split": "train"}
 _KEYS = ("graphs", "max_nodes", "max_edges", "invalid_action", "invalid_penalty", "max_steps",
-         "mask_useless", "reference")
+         "mask_useless", "reference", "global_state")
 #: Values of the config key ``reference`` (the solver behind the info's ``cover_ratio``).
 REFERENCES = ("none", "greedy", "exact")
 
@@ -68,10 +69,16 @@ def check_graph(graph: Graph, name: str) -> None:
 # ---------------------------------------------------------------------------- config
 @dataclass(frozen=True)
 class MVCConfig:
-    """A validated env config shared by the single- and multi-agent forms."""
+    """A validated env config shared by the single- and multi-agent forms.
+
+    ``spec`` packs the agents' own keys; ``obs_spec`` (the observation space) adds the
+    ``state`` key when ``global_state`` is on.
+    """
 
     source: GraphSource
     spec: GraphObsSpec
+    obs_spec: GraphObsSpec
+    global_state: bool
     max_nodes: int
     max_edges: int
     invalid_action: str
@@ -88,13 +95,14 @@ class MVCConfig:
 
 
 def parse_config(where: str, config: Mapping | None, overrides: Mapping,
-                 extra: Mapping[str, Any] | None = None) -> MVCConfig:
+                 extra: Mapping[str, Any] | None = None, *, multi: bool = False) -> MVCConfig:
     """Merge ``config`` and ``overrides``, reject unknown keys and validate every value.
 
     Args:
         where: the env's name, used in error messages (``"<where> config"``).
         extra: further allowed keys with their defaults (validated by the caller); their
             merged values come back in ``MVCConfig.extra``.
+        multi: the multi-agent form (``global_state`` defaults to True there).
     """
     extra = dict(extra or {})
     merged = merge_config(where, config, overrides, (*_KEYS, *extra))
@@ -106,10 +114,12 @@ def parse_config(where: str, config: Mapping | None, overrides: Mapping,
     max_steps = optional_int("max_steps", merged.get("max_steps"), minimum=1)
     mask_useless = require_bool("mask_useless", merged.get("mask_useless", True))
     reference = require_choice("reference", merged.get("reference", "none"), REFERENCES)
+    global_state = require_bool("global_state", merged.get("global_state", multi))
     spec = GraphObsSpec(max_nodes=max_nodes, max_edges=max_edges,
                         node_features=len(NODE_FEATURES), num_actions=max_nodes,
                         edge_features=len(EDGE_FEATURES))
-    return MVCConfig(source, spec, max_nodes, max_edges, invalid_action, invalid_penalty,
+    return MVCConfig(source, spec, full_view_spec(spec, global_state), global_state,
+                     max_nodes, max_edges, invalid_action, invalid_penalty,
                      max_nodes if max_steps is None else max_steps, mask_useless, reference,
                      {key: merged.get(key, default) for key, default in extra.items()})
 

@@ -12,6 +12,7 @@ from gymnasium import spaces
 
 from envs.mvc.core import CoverState, CoverViews, check_graph, parse_config
 from envs.mvc.solvers import episode_info
+from envs.team import full_view_observation
 
 
 def node_action(action: Any, num_slots: int, who: str = "action") -> int:
@@ -107,6 +108,7 @@ class MinVertexCoverEnv(CoverViews, gym.Env):
     | ``max_steps``     | ``max_nodes``                             | truncation horizon |
     | ``mask_useless``  | ``True``                                  | nodes touching no uncovered edge are invalid |
     | ``reference``     | ``"none"``                                | ``"none"``, ``"greedy"`` or ``"exact"``: the cover the final info's ``cover_ratio`` divides by |
+    | ``global_state``  | ``False``                                 | add the ``state`` key: a copy of the observation's graph keys (see the multi-agent env) |
 
     Baselines (``envs.mvc.baselines``) read :attr:`graph`, :attr:`in_cover`,
     :attr:`valid_actions` and :attr:`cover_state`.
@@ -120,7 +122,7 @@ class MinVertexCoverEnv(CoverViews, gym.Env):
         self._spec = self._config.spec
         self.max_nodes, self.max_edges = self._config.max_nodes, self._config.max_edges
         self.max_steps = self._config.max_steps
-        self.observation_space = self._spec.space()
+        self.observation_space = self._config.obs_spec.space()
         self.action_space = spaces.Discrete(self.max_nodes)
         self.render_mode = None
         self._state: CoverState | None = None
@@ -138,7 +140,11 @@ class MinVertexCoverEnv(CoverViews, gym.Env):
         self._spec.check_fits(graph.num_nodes, 2 * graph.num_edges)
         self._state = CoverState(graph, self._config.mask_useless)
         self._steps, self._invalid, self._done = 0, 0, False
-        return self._state.observation(self._spec, self._config.penalty, terminal=False), {}
+        return self._observe(terminal=False), {}
+
+    def _observe(self, terminal: bool) -> dict:
+        obs = self._state.observation(self._spec, self._config.penalty, terminal=terminal)
+        return full_view_observation(obs, self._config.global_state)
 
     def step(self, action: Any) -> tuple[dict, float, bool, bool, dict]:
         state = self._require_state()
@@ -157,6 +163,6 @@ class MinVertexCoverEnv(CoverViews, gym.Env):
         terminated = state.covered
         truncated = not terminated and self._steps >= self.max_steps
         self._done = terminated or truncated
-        obs = state.observation(self._spec, self._config.penalty, terminal=self._done)
+        obs = self._observe(terminal=self._done)
         info = episode_info(state, self._invalid, self._config.reference) if self._done else {}
         return obs, float(reward), terminated, truncated, info

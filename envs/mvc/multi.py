@@ -12,7 +12,7 @@ from envs._validation import require_int
 from envs.mvc.core import CoverState, CoverViews, check_graph, parse_config
 from envs.mvc.env import node_action
 from envs.mvc.solvers import episode_info
-from envs.team import TeamParallelEnv
+from envs.team import TeamParallelEnv, full_view_state, share_full_view
 
 
 class MinVertexCoverParallelEnv(CoverViews, TeamParallelEnv):
@@ -32,8 +32,15 @@ class MinVertexCoverParallelEnv(CoverViews, TeamParallelEnv):
     Every agent gets the same observation (its own copy of the arrays) under the same
     space as the single-agent env: the graph contract with ``x`` = [weight, in cover,
     uncovered degree / D, uncovered-neighbour weight / D], ``edge_attr`` = covered flag, and
-    the same ``action_mask``. There is no ``state`` key (every agent already sees the whole
-    graph).
+    the same ``action_mask``.
+
+    With ``global_state=True`` (default) it also holds ``state``, the global view for a
+    centralised critic (CTDE): the same graph keys (``x``, ``edge_index``, ``edge_attr``,
+    ``node_mask``, ``edge_mask``) with the same values as the agents' own. Every agent already
+    sees the whole graph, so the critic's view equals the actors'; the key is there so that
+    one CTDE config (``critic="central"``) runs on every team env. It is packed once per step
+    and the same arrays are shared by every agent's observation (treat them as read-only).
+    :meth:`state` returns a fresh copy (with ``global_state`` off too).
 
     ## Transition
 
@@ -72,7 +79,8 @@ class MinVertexCoverParallelEnv(CoverViews, TeamParallelEnv):
 
     ## Arguments
 
-    The single-agent env's keys plus ``num_agents`` (K, default 2). K above the node count
+    The single-agent env's keys plus ``num_agents`` (K, default 2); ``global_state``
+    defaults to True here. K above the node count
     of a graph raises ``ValueError`` naming ``num_agents`` (when the env is built for a
     fixed list or a distribution's smallest size, else at reset). The config value is
     stored as :attr:`team_size`; ``num_agents`` keeps PettingZoo's meaning (live agents).
@@ -82,13 +90,14 @@ class MinVertexCoverParallelEnv(CoverViews, TeamParallelEnv):
 
     def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
         self._config = parse_config("MinVertexCoverParallelEnv", config, overrides,
-                                    extra={"num_agents": 2})
+                                    extra={"num_agents": 2}, multi=True)
         team_size = require_int("num_agents", self._config.extra["num_agents"], minimum=1)
         self._source = self._config.source
         self._spec = self._config.spec
         self.max_nodes, self.max_edges = self._config.max_nodes, self._config.max_edges
         self.max_steps = self._config.max_steps
-        super().__init__(team_size, self._spec.space(), spaces.Discrete(self.max_nodes))
+        super().__init__(team_size, self._config.obs_spec.space(),
+                         spaces.Discrete(self.max_nodes), self._spec)
         self._check_team(self._source.min_nodes, "the smallest graph of graphs")
         self._state: CoverState | None = None
         self._steps = 0
@@ -103,12 +112,20 @@ class MinVertexCoverParallelEnv(CoverViews, TeamParallelEnv):
         self._state = CoverState(graph, self._config.mask_useless)
         self._steps, self._invalid = 0, 0
         self.agents = list(self.possible_agents)
-        obs = self._state.observation(self._spec, self._config.penalty, terminal=False)
-        return self._share(obs), {agent: {} for agent in self.agents}
+        return self._observe(terminal=False), {agent: {} for agent in self.agents}
 
-    def _share(self, obs: dict) -> dict[str, dict]:
-        """The same observation for every live agent, each with its own arrays."""
-        return {agent: {key: value.copy() for key, value in obs.items()} for agent in self.agents}
+    def _view(self, terminal: bool) -> dict:
+        return self._state.observation(self._spec, self._config.penalty, terminal=terminal)
+
+    def _observe(self, terminal: bool) -> dict[str, dict]:
+        """The same observation for every live agent, each with its own arrays (the
+        ``state`` arrays shared)."""
+        return share_full_view(self._view(terminal), self.agents, self._config.global_state)
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The global view (the ``state`` key's graph; available with global_state off too)."""
+        self._require_state()
+        return full_view_state(self._view(terminal=True))
 
     def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         self._check_step(actions)
@@ -130,8 +147,7 @@ class MinVertexCoverParallelEnv(CoverViews, TeamParallelEnv):
         truncated = not terminated and self._steps >= self.max_steps
         rewards = {agent: float(team + (self._config.invalid_penalty if bad else 0.0))
                    for agent, bad in zip(self.agents, invalid)}
-        obs = self._share(state.observation(self._spec, self._config.penalty,
-                                            terminal=terminated or truncated))
+        obs = self._observe(terminal=terminated or truncated)
         final = (episode_info(state, self._invalid, self._config.reference)
                  if terminated or truncated else {})  # solved once, copied to every agent
         terms, truncs, infos = self._finish_team_step(terminated, truncated,

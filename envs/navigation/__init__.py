@@ -15,6 +15,7 @@ from envs.navigation.core import (
     DEFAULT_GRAPHS,
     MULTI_FEATURES,
     SINGLE_FEATURES,
+    STATE_FEATURES,
     NavGraph,
     NavigationCore,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "DEFAULT_GRAPHS",
     "MULTI_FEATURES",
     "SINGLE_FEATURES",
+    "STATE_FEATURES",
     "NavGraph",
     "NavigationCore",
     "NavigationEnv",

@@ -41,7 +41,7 @@ from envs.graphs import Graph, GraphSource, check_max_degree, source_from_config
 DEFAULT_GRAPHS: dict[str, Any] = {"generator": "random_geometric", "sizes": [20], "weights": "unit"}
 #: Config keys of the single-agent env; the multi-agent env adds ``MULTI_KEYS``.
 COMMON_KEYS = ("graphs", "max_nodes", "max_edges", "max_degree", "actions", "invalid_action",
-               "invalid_penalty", "max_steps", "goal_reward", "stay_cost")
+               "invalid_penalty", "max_steps", "goal_reward", "stay_cost", "global_state")
 MULTI_KEYS = ("num_agents", "exclusive_nodes")
 #: Compass actions, in action order. Positions are ``(col, row)``: N is ``row - 1`` (-y).
 COMPASS = ("N", "E", "S", "W", "stay")
@@ -50,6 +50,9 @@ _COMPASS_DELTAS = np.array([[0, -1], [1, 0], [0, 1], [-1, 0]], np.int64)
 SINGLE_FEATURES = ("is_agent", "is_goal", "visited", "pos_x", "pos_y")
 #: Multi-agent node features, from one agent's perspective.
 MULTI_FEATURES = ("is_self", "is_own_goal", "others_here", "visited_by_self", "pos_x", "pos_y")
+#: Columns of the global ``state``'s ``x`` (both forms, with ``global_state``): active agents
+#: on the node, active agents whose goal is the node, position.
+STATE_FEATURES = ("agents_here", "goals_here", "pos_x", "pos_y")
 #: Graph draws tried at reset before giving up on a distribution that yields no usable graph.
 MAX_DRAWS = 100
 
@@ -218,7 +221,9 @@ class NavigationSettings:
     num_agents: int
     exclusive_nodes: bool
     multi: bool
+    global_state: bool
     spec: GraphObsSpec
+    state_spec: GraphObsSpec
 
     @property
     def num_actions(self) -> int:
@@ -244,6 +249,7 @@ def parse_config(where: str, config: Mapping | None, overrides: Mapping, *, mult
     stay_cost = require_float("stay_cost", merged.get("stay_cost", 0.1), minimum=0.0)
     num_agents = require_int("num_agents", merged.get("num_agents", 2 if multi else 1), minimum=1)
     exclusive = require_bool("exclusive_nodes", merged.get("exclusive_nodes", False))
+    global_state = require_bool("global_state", merged.get("global_state", multi))
     nominal = source.min_nodes
     if num_agents > nominal:
         raise ValueError(f"num_agents={num_agents} is more than the {nominal} nodes of the "
@@ -274,12 +280,14 @@ def parse_config(where: str, config: Mapping | None, overrides: Mapping, *, mult
 
     features = len(MULTI_FEATURES if multi else SINGLE_FEATURES)
     num_actions = max_degree if actions == "neighbours" else len(COMPASS)
+    state_spec = GraphObsSpec(max_nodes=max_nodes, max_edges=max_edges,
+                              node_features=len(STATE_FEATURES), num_actions=1, edge_features=1)
     spec = GraphObsSpec(max_nodes=max_nodes, max_edges=max_edges, node_features=features,
                         num_actions=num_actions, edge_features=1, max_degree=max_degree,
-                        agent_node=True)
+                        agent_node=True, state=state_spec if global_state else None)
     return NavigationSettings(source, max_nodes, max_edges, max_degree, actions, invalid_action,
                               invalid_penalty, max_steps, goal_reward, stay_cost, num_agents,
-                              exclusive, multi, spec)
+                              exclusive, multi, global_state, spec, state_spec)
 
 
 def as_action(action: Any, num_actions: int) -> int:
@@ -464,15 +472,37 @@ class NavigationCore:
             x[:, 2] = self.visited[i]
         return x
 
-    def observe(self, i: int, terminal: bool = False) -> dict[str, np.ndarray]:
-        """Agent ``i``'s observation (fresh arrays)."""
+    def state_features(self) -> np.ndarray:
+        """(n, 4) float32 global ``x``, columns :data:`STATE_FEATURES` (every active agent)."""
+        n = self.nav.num_nodes
+        x = np.zeros((n, len(STATE_FEATURES)), np.float32)
+        x[:, 0] = np.bincount(self.nodes[self.active], minlength=n)
+        x[:, 1] = np.bincount(self.goals[self.active], minlength=n)
+        x[:, 2:4] = self._x[:, -2:]
+        return x
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The packed global graph (the ``state`` key; fresh arrays), edge length as
+        ``edge_attr``."""
+        return self.settings.state_spec.pack_graph(self.state_features(), self.nav.edge_index,
+                                                   self.nav.edge_attr)
+
+    def observe(self, i: int, terminal: bool = False,
+                state: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Agent ``i``'s observation (fresh arrays but ``state``).
+
+        With ``global_state``, ``state`` is the step's packed global view, shared as is by
+        every agent's observation (packed here when None).
+        """
         s = self.settings
         v = int(self.nodes[i])
+        if s.global_state and state is None:
+            state = self.state()
         return s.spec.pack(
             self.node_features(i), self.nav.edge_index, self.action_mask(i),
             edge_attr=self.nav.edge_attr, agent_node=v,
             neighbours=self.nav.neighbours(v) if s.actions == "neighbours" else None,
-            terminal=terminal)
+            state=state, terminal=terminal)
 
     def end_info(self, i: int) -> dict[str, Any]:
         """Agent ``i``'s episode-end info; ``path_ratio`` only when it reached its goal."""

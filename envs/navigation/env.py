@@ -48,6 +48,10 @@ class NavigationEnv(gym.Env):
     | `action_mask` | (A,)    | 1 for the moves available from the agent's node             |
     | `agent_node`  | (1,)    | the node the agent stands on                                |
     | `neighbours`  | (D,)    | (neighbours mode) slot i = the node action i moves to       |
+    | `state`       | Dict    | with ``global_state=True``: the global view of the          |
+    |               |         | multi-agent env (x = agents_here, goals_here, pos_x, pos_y; |
+    |               |         | edge_attr = edge length): here the agent and its goal,      |
+    |               |         | 0 on the final obs (the agent is no longer active)          |
 
     ## Rewards
 
@@ -91,6 +95,7 @@ class NavigationEnv(gym.Env):
     | `max_steps`       | None (4 x the graph's nodes)     | truncation bound                      |
     | `goal_reward`     | 2.0                              | goal bonus, x shortest_path_length    |
     | `stay_cost`       | 0.1                              | cost of the compass stay              |
+    | `global_state`    | False                            | add the `state` key (CTDE critic)     |
 
     Default ``max_degree``: a fixed list's largest degree; 4 for grids; for other generators
     the expected degree + 6 sd + 8, capped at max_nodes - 1 (19 for the default graphs). A

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 from gymnasium import spaces
 
 from envs.navigation.core import NavigationCore, as_action, parse_config
@@ -49,6 +50,23 @@ class NavigationParallelEnv(TeamParallelEnv):
     plus ``edge_attr`` (edge length), ``action_mask``, ``agent_node`` and (neighbours mode)
     ``neighbours``, all from the agent's node.
 
+    With ``global_state=True`` (default) every observation also holds ``state``, the global
+    view for a centralised critic (CTDE; actors should not read it): the same graph
+    (``edge_index``, ``node_mask``, ``edge_mask``, ``edge_attr`` = edge length) with ``x`` of
+    shape (N, 4):
+
+    | col | feature       | meaning                                                |
+    |-----|---------------|--------------------------------------------------------|
+    | 0   | `agents_here` | number of active agents on the node (sums to the       |
+    |     |               | number of agents still walking)                        |
+    | 1   | `goals_here`  | number of active agents whose goal is the node         |
+    | 2-3 | `pos_x/pos_y` | node position (0 without positions)                    |
+
+    It has no ``agent_node`` / ``neighbours`` (those stay per agent). The state is packed once
+    per step and the same arrays are shared by every agent's observation (treat them as
+    read-only); on a step where agents finish, it counts the agents still active after it.
+    :meth:`state` returns a fresh copy of it (with ``global_state`` off too).
+
     ## Rewards
 
     Per agent: ``-length`` of its move, ``-stay_cost`` for a stay or a blocked move,
@@ -66,7 +84,8 @@ class NavigationParallelEnv(TeamParallelEnv):
     ## Arguments
 
     The single-agent env's keys plus ``num_agents`` (K, default 2; more than the nodes of
-    the smallest graph raises ``ValueError``) and ``exclusive_nodes`` (default False).
+    the smallest graph raises ``ValueError``) and ``exclusive_nodes`` (default False);
+    ``global_state`` defaults to True here.
     PettingZoo reset: ``seed`` reseeds the env's own ``numpy`` generator (and replays a
     fixed ``graphs`` list from its first graph); ``options`` is unused.
     """
@@ -77,15 +96,26 @@ class NavigationParallelEnv(TeamParallelEnv):
         self.settings = parse_config("NavigationParallelEnv", config, overrides, multi=True)
         self.core = NavigationCore(self.settings)
         super().__init__(self.settings.num_agents, self.settings.spec.space(),
-                         spaces.Discrete(self.settings.num_actions))
+                         spaces.Discrete(self.settings.num_actions), self.settings.state_spec)
 
     def reset(self, seed: int | None = None, options: dict | None = None
               ) -> tuple[dict[str, dict], dict[str, dict]]:
         """Start an episode (``options`` is unused)."""
         self.core.reset(self._reseed(seed, self.settings.source))
         self.agents = list(self.possible_agents)
-        return ({a: self.core.observe(i) for i, a in enumerate(self.agents)},
-                {a: {} for a in self.agents})
+        return self._observe(np.zeros(self.team_size, bool)), {a: {} for a in self.agents}
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The global view (the ``state`` key's graph; available with global_state off too)."""
+        if self.core.nav is None:
+            raise RuntimeError("state() called before reset()")
+        return self.core.state()
+
+    def _observe(self, terminal: np.ndarray) -> dict[str, dict]:
+        """Every live agent's observation; the global state is packed once and shared."""
+        state = self.core.state() if self.settings.global_state else None
+        return {a: self.core.observe(self._index[a], terminal=bool(terminal[self._index[a]]),
+                                     state=state) for a in self.agents}
 
     def step(self, actions: Mapping[str, Any]):
         """One simultaneous step; ``actions`` must hold exactly the agents still walking."""
@@ -93,10 +123,10 @@ class NavigationParallelEnv(TeamParallelEnv):
         n_act = self.settings.num_actions
         by_index = {self._index[a]: as_action(actions[a], n_act) for a in self.agents}
         rewards, terminated, truncated = self.core.step(by_index)
-        obs, rew, terms, truncs = {}, {}, {}, {}
+        obs = self._observe(terminated | truncated)
+        rew, terms, truncs = {}, {}, {}
         for agent in self.agents:
             i = self._index[agent]
-            obs[agent] = self.core.observe(i, terminal=bool(terminated[i] or truncated[i]))
             rew[agent] = float(rewards[i])
             terms[agent], truncs[agent] = bool(terminated[i]), bool(truncated[i])
         infos = self._finish_step(terms, truncs, lambda a: self.core.end_info(self._index[a]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
+from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import parallel_api_test
 
@@ -100,6 +101,7 @@ def test_parallel_api():
     parallel_api_test(MaxMatchingParallelEnv(num_agents=3), num_cycles=50)
     parallel_api_test(MaxMatchingParallelEnv(num_agents=2, invalid_action="penalty"),
                       num_cycles=50)
+    parallel_api_test(MaxMatchingParallelEnv(num_agents=2, global_state=False), num_cycles=50)
 
 
 def test_obs_layout_and_features():
@@ -289,6 +291,7 @@ def test_parallel_same_seed_same_episode():
     ({"invalid_action": "ignore"}, "invalid_action"),
     ({"max_steps": 0}, "max_steps"),
     ({"reference": "bogus"}, r"reference must be one of \['none', 'greedy', 'exact'\]"),
+    ({"global_state": "on"}, "global_state"),
     ({"graphs": [TRIANGLE_TAIL], "max_nodes": 4}, "max_nodes"),
     ({"graphs": [TRIANGLE_TAIL], "max_edges": 9}, "max_edges"),
     ({"max_nodes": 12}, "max_nodes"),
@@ -434,3 +437,43 @@ def test_zero_weight_reference_gives_ratio_one():
     state.pick(1)
     info = matching_solvers.episode_info(state, "exact")
     assert info["reference_matching_weight"] == 0.0 and info["matching_ratio"] == 1.0
+
+
+# ---------------------------------------------------------------------------- global state (CTDE)
+GRAPH_KEYS = ("x", "edge_index", "edge_attr", "node_mask", "edge_mask")
+
+
+def test_global_state_is_the_shared_full_view():
+    env = MaxMatchingParallelEnv(num_agents=3)
+    space = env.observation_space("agent_0")
+    assert space["state"] == spaces.Dict({key: space[key] for key in GRAPH_KEYS})
+    rng = np.random.default_rng(0)
+    obs, _ = env.reset(seed=0)
+    while env.agents:
+        state = obs["agent_0"]["state"]
+        for o in obs.values():
+            assert space.contains(o) and o["state"] is state  # packed once, shared
+            for key in GRAPH_KEYS:  # the critic's view equals the actor's, in its own arrays
+                np.testing.assert_array_equal(o[key], state[key])
+                assert not np.shares_memory(o[key], state[key])
+        m = env.matching.num_edges
+        np.testing.assert_array_equal(state["edge_attr"][:m, 1], env.matching.available)
+        assert _same(env.state(), state)
+        slots = rng.permutation(np.flatnonzero(obs["agent_0"]["action_mask"]))
+        obs, *_ = env.step({a: int(slots[i % len(slots)]) for i, a in enumerate(env.agents)})
+
+
+def test_global_state_off_and_single_agent_form():
+    env = MaxMatchingParallelEnv(global_state=False)
+    obs, _ = env.reset(seed=0)
+    assert "state" not in env.observation_space("agent_0").spaces
+    assert all("state" not in o for o in obs.values())
+    assert "state" not in MaxMatchingEnv().reset(seed=0)[0]
+    single = MaxMatchingEnv(global_state=True, invalid_action="penalty")
+    check_env(single, skip_render_check=True)
+    obs, _ = single.reset(seed=1)
+    obs, *_ = single.step(int(np.flatnonzero(obs["action_mask"])[0]))
+    assert single.observation_space.contains(obs)
+    for key in GRAPH_KEYS:
+        np.testing.assert_array_equal(obs[key], obs["state"][key])
+        assert not np.shares_memory(obs[key], obs["state"][key])

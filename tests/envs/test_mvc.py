@@ -8,6 +8,7 @@ import warnings
 import networkx as nx
 import numpy as np
 import pytest
+from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import parallel_api_test
 
@@ -89,7 +90,8 @@ def test_check_env_mask_mode_all_slots_valid_at_reset():
 
 
 @pytest.mark.parametrize("config", [{}, {"invalid_action": "penalty", "num_agents": 3},
-                                    {"num_agents": 4, "mask_useless": False}])
+                                    {"num_agents": 4, "mask_useless": False},
+                                    {"num_agents": 3, "global_state": False}])
 def test_parallel_api(config):
     parallel_api_test(MinVertexCoverParallelEnv(config), num_cycles=100)
 
@@ -281,6 +283,7 @@ def test_parallel_penalty_hits_only_the_bad_agent():
     ({"invalid_penalty": 1.0}, "invalid_penalty"),
     ({"max_steps": 0}, "max_steps"),
     ({"mask_useless": "yes"}, "mask_useless"),
+    ({"global_state": 1}, "global_state"),
     ({"reference": "bogus"}, r"reference must be one of \['none', 'greedy', 'exact'\]"),
     ({"max_nodes": 10}, "max_nodes"),  # the blog train preset draws 15-node graphs
     ({"graphs": [make_graph(6, [(0, 1)])], "max_nodes": 5}, "max_nodes"),
@@ -524,3 +527,44 @@ def test_zero_weight_reference_gives_a_finite_ratio():
     assert info["reference_cover_weight"] == 0.0
     assert info["cover_ratio"] == pytest.approx(0.5 / mvc_solvers.MIN_REFERENCE)
     assert math.isfinite(info["cover_ratio"])
+
+
+# ---------------------------------------------------------------------------- global state (CTDE)
+GRAPH_KEYS = ("x", "edge_index", "edge_attr", "node_mask", "edge_mask")
+
+
+def test_global_state_is_the_shared_full_view():
+    env = MinVertexCoverParallelEnv(graphs=WS10, num_agents=3)
+    space = env.observation_space("agent_0")
+    assert space["state"] == spaces.Dict({key: space[key] for key in GRAPH_KEYS})
+    rng = np.random.default_rng(0)
+    obs, _ = env.reset(seed=0)
+    while env.agents:
+        state = obs["agent_0"]["state"]
+        for o in obs.values():
+            assert space.contains(o) and o["state"] is state  # packed once, shared
+            for key in GRAPH_KEYS:  # the critic's view equals the actor's, in its own arrays
+                np.testing.assert_array_equal(o[key], state[key])
+                assert not np.shares_memory(o[key], state[key])
+        np.testing.assert_array_equal(state["x"][:10, 1], env.in_cover)
+        assert_same(env.state(), state)
+        picks = rng.permutation(np.flatnonzero(obs["agent_0"]["action_mask"]))
+        obs, *_ = env.step({a: int(picks[i % len(picks)]) for i, a in enumerate(env.agents)})
+
+
+def test_global_state_off_and_single_agent_form():
+    env = MinVertexCoverParallelEnv(global_state=False)
+    obs, _ = env.reset(seed=0)
+    assert "state" not in env.observation_space("agent_0").spaces
+    assert all("state" not in o for o in obs.values())
+    assert "state" not in MinVertexCoverEnv().reset(seed=0)[0]
+    single = MinVertexCoverEnv(global_state=True, invalid_action="penalty")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check_env(single, skip_render_check=True)
+    obs, _ = single.reset(seed=1)
+    obs, *_ = single.step(int(np.flatnonzero(obs["action_mask"])[0]))
+    assert single.observation_space.contains(obs)
+    for key in GRAPH_KEYS:
+        np.testing.assert_array_equal(obs[key], obs["state"][key])
+        assert not np.shares_memory(obs[key], obs["state"][key])

@@ -100,6 +100,7 @@ def test_check_env_mask_mode_on_rings():
     {"num_agents": 3},
     {"num_agents": 4, "exclusive_nodes": True, "graphs": WALLED_GRID, "actions": "compass"},
     {"num_agents": 3, "exclusive_nodes": True, "invalid_action": "penalty"},
+    {"num_agents": 3, "global_state": False},
 ])
 def test_parallel_api(config):
     env = NavigationParallelEnv(config)
@@ -312,6 +313,7 @@ def test_bad_config_names_the_key(config, key):
     ({"graphs": [PATH3], "num_agents": 4}, "num_agents"),
     ({"exclusive_nodes": "yes"}, "exclusive_nodes"),
     ({"num_agents": 0}, "num_agents"),
+    ({"global_state": "yes"}, "global_state"),
 ])
 def test_bad_multi_config_names_the_key(config, key):
     with pytest.raises(ValueError, match=key):
@@ -474,3 +476,69 @@ def test_exclusive_nodes_blocks_swaps():
     _reset_with_starts(free, [1, 2])
     free.step({"agent_0": 1, "agent_1": 0})
     assert free.core.nodes.tolist() == [2, 1]
+
+
+# ---------------------------------------------------------------------------- global state (CTDE)
+def test_global_state_shows_every_agent_while_own_x_shows_only_self():
+    env = NavigationParallelEnv(graphs=RGG, num_agents=4, max_steps=30)
+    space = env.observation_space("agent_0")
+    rng = np.random.default_rng(3)
+    obs, _ = env.reset(seed=3)
+    assert "state" in space.spaces and space["state"]["x"].shape == (env.settings.max_nodes, 4)
+    while env.agents:
+        core, n = env.core, env.core.nav.num_nodes
+        state = obs[env.agents[0]]["state"]
+        for agent, o in obs.items():
+            assert space.contains(o)
+            assert o["state"] is state  # packed once per step, shared by every agent
+            i = env._index[agent]
+            assert np.flatnonzero(o["x"][:, 0]).tolist() == [core.nodes[i]]  # is_self: own only
+            assert np.flatnonzero(o["x"][:, 1]).tolist() == [core.goals[i]]  # own goal only
+        x = state["x"][:n]
+        assert x[:, 0].sum() == len(env.agents) == core.active.sum()
+        np.testing.assert_array_equal(x[:, 0], np.bincount(core.nodes[core.active], minlength=n))
+        np.testing.assert_array_equal(x[:, 1], np.bincount(core.goals[core.active], minlength=n))
+        np.testing.assert_allclose(x[:, 2:], core.nav.graph.positions, rtol=1e-6)
+        m = core.nav.edge_index.shape[1]
+        np.testing.assert_allclose(state["edge_attr"][:m, 0],
+                                   np.concatenate([core.nav.graph.edge_lengths()] * 2), rtol=1e-6)
+        assert _same(env.state(), state) and env.state()["x"] is not state["x"]
+        obs, *_ = env.step({a: int(rng.choice(np.flatnonzero(obs[a]["action_mask"])))
+                            for a in env.agents})
+
+
+def test_one_agents_move_changes_the_state_not_the_others_own_view():
+    env = NavigationParallelEnv(graphs=RGG, num_agents=2)
+    for seed in range(50):
+        obs, _ = env.reset(seed=seed)
+        if env.core.nav.degree(int(env.core.nodes[1])) >= 2:
+            break
+    after = []
+    for slot in (0, 1):  # agent_1 to two different neighbours, agent_0 the same move
+        obs, _ = env.reset(seed=seed)
+        obs, *_ = env.step({"agent_0": 0, "agent_1": slot})
+        after.append(obs)
+    (a, b) = after
+    assert not np.array_equal(a["agent_0"]["state"]["x"], b["agent_0"]["state"]["x"])
+    own, other = a["agent_0"], b["agent_0"]
+    for key in ("agent_node", "neighbours", "action_mask", "edge_attr", "edge_index"):
+        np.testing.assert_array_equal(own[key], other[key])
+    # only others_here (column 2: where the other agents are, by the env's rules) may differ
+    keep = [0, 1, 3, 4, 5]
+    np.testing.assert_array_equal(own["x"][:, keep], other["x"][:, keep])
+
+
+def test_global_state_off_and_single_agent_form():
+    env = NavigationParallelEnv(num_agents=2, global_state=False)
+    obs, _ = env.reset(seed=0)
+    assert "state" not in env.observation_space("agent_0").spaces
+    assert all("state" not in o for o in obs.values())
+    assert env.state()["x"][:, 0].sum() == 2  # state() is there with global_state off too
+    assert "state" not in NavigationEnv().reset(seed=0)[0]
+    single = NavigationEnv(global_state=True, invalid_action="penalty")
+    check_env(single, skip_render_check=True)
+    obs, _ = single.reset(seed=1)
+    core = single.core
+    assert single.observation_space.contains(obs)
+    assert np.flatnonzero(obs["state"]["x"][:, 0]).tolist() == [core.nodes[0]]
+    assert np.flatnonzero(obs["state"]["x"][:, 1]).tolist() == [core.goals[0]]
