@@ -5,8 +5,6 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from gymnasium import spaces
-from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import parallel_api_test
 
 import envs.matching.solvers as matching_solvers
@@ -22,6 +20,17 @@ from envs.matching import (
     play_greedy,
     play_greedy_parallel,
     play_random,
+)
+from tests.envs.episodes import (
+    assert_no_global_state,
+    assert_replays,
+    assert_same,
+    assert_single_agent_state_view,
+    bad_graphs_configs,
+    check_single_env,
+    record_episode,
+    record_parallel_episode,
+    shared_graph_states,
 )
 
 PATH4 = Graph(4, np.array([[0, 1], [1, 2], [2, 3]], np.int64))          # 0-1-2-3
@@ -59,33 +68,9 @@ def _sequential_greedy(graph: Graph, weights: np.ndarray) -> list[int]:
     return out
 
 
-def _episode(env, seed):
-    """Play one seeded episode with random valid actions; record everything."""
-    rng = np.random.default_rng(seed)
-    obs, info = env.reset(seed=seed)
-    record = [(obs, info)]
-    done = False
-    while not done:
-        action = int(rng.choice(np.flatnonzero(obs["action_mask"])))
-        obs, reward, term, trunc, info = env.step(action)
-        record.append((obs, reward, term, trunc, info))
-        done = term or trunc
-    return record
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
-    return a == b
-
-
 # ---------------------------------------------------------------------------- API checks
 def test_check_env_penalty_mode():
-    check_env(MaxMatchingEnv(invalid_action="penalty"), skip_render_check=True)
+    check_single_env(MaxMatchingEnv(invalid_action="penalty"))
 
 
 def test_check_env_mask_mode_every_slot_valid_after_reset():
@@ -94,7 +79,7 @@ def test_check_env_mask_mode_every_slot_valid_after_reset():
     env = MaxMatchingEnv(graphs=[TRIANGLE_TAIL], max_edges=2 * TRIANGLE_TAIL.num_edges)
     obs, _ = env.reset(seed=0)
     assert obs["action_mask"].all()
-    check_env(env, skip_render_check=True)
+    check_single_env(env)
 
 
 def test_parallel_api():
@@ -162,7 +147,7 @@ def test_reverse_slot_has_same_effect_as_forward_slot():
         b.reset(seed=7)
         out_a = a.step(k)
         out_b = b.step(TRIANGLE_TAIL.num_edges + k)
-        assert _same(out_a, out_b)
+        assert_same(out_a, out_b)
         assert out_a[1] == pytest.approx(float(a.state.weights[k])) and out_a[1] > 0
         assert a.state.chosen == b.state.chosen == [k]
 
@@ -192,7 +177,8 @@ def test_penalty_mode_penalises_and_truncates():
     for step in range(2, 5):                                       # invalid x3 (n = 4 steps)
         obs, reward, term, trunc, info = env.step(1 if step % 2 else 8)
         assert reward == -0.5 and not term
-        assert _same(obs["x"], before["x"]) and _same(obs["edge_attr"], before["edge_attr"])
+        assert_same(obs["x"], before["x"])
+        assert_same(obs["edge_attr"], before["edge_attr"])
         assert trunc == (step == 4)
     assert info["matching_size"] == 1.0 and info["graph_nodes"] == 4
     assert info["invalid_actions"] == 3
@@ -206,12 +192,11 @@ def test_edgeless_graph_raises_at_reset():
 
 
 def test_same_seed_same_episode_different_seed_differs():
-    env1, env2 = MaxMatchingEnv(), MaxMatchingEnv()
-    ep1, ep2 = _episode(env1, 11), _episode(env2, 11)
-    assert _same(ep1, ep2)
-    assert not _same(ep1, _episode(env1, 12))
-    # a seeded reset on a used env replays the same episode; unseeded resets move on
-    assert _same(_episode(env1, 11), ep1)
+    # fresh envs and seeded resets of a used env replay the same episode
+    assert_replays(MaxMatchingEnv, seed=11, other_seed=12)
+    # unseeded resets move on
+    env1 = MaxMatchingEnv()
+    record_episode(env1, 11)
     env1.reset()
     assert env1.state.graph.num_edges != 0
 
@@ -265,27 +250,17 @@ def test_parallel_masked_pick_raises_and_penalty_mode():
 
 
 def test_parallel_same_seed_same_episode():
-    def run(seed, env):
-        rng = np.random.default_rng(seed)
-        obs, infos = env.reset(seed=seed)
-        out = [obs, infos]
-        while env.agents:
-            acts = {a: int(rng.choice(np.flatnonzero(obs[a]["action_mask"]))) for a in env.agents}
-            obs, *rest = env.step(acts)
-            out += [obs, *rest]
-        return out
-
-    e1, e2 = MaxMatchingParallelEnv(num_agents=3), MaxMatchingParallelEnv(num_agents=3)
-    assert _same(run(5, e1), run(5, e2))
-    assert not _same(run(5, e1), run(6, e1))
+    assert_replays(lambda: MaxMatchingParallelEnv(num_agents=3), seed=5, other_seed=6,
+                   record=record_parallel_episode)
+    e1 = MaxMatchingParallelEnv(num_agents=3)
+    record_parallel_episode(e1, 5)
     assert e1.observation_space("agent_0") is e1.observation_space("agent_2")
 
 
 # ---------------------------------------------------------------------------- configs
 @pytest.mark.parametrize("cls", [MaxMatchingEnv, MaxMatchingParallelEnv])
 @pytest.mark.parametrize("kwargs, key", [
-    ({"graphs": {"generator": "nope", "sizes": [5]}}, "generator"),
-    ({"graphs": {"generator": "erdos_renyi", "sizes": [-3]}}, "sizes"),
+    *bad_graphs_configs("erdos_renyi"),
     ({"colour": 1}, "colour"),
     ({"edge_weights": "gaussian"}, "edge_weights"),
     ({"invalid_action": "ignore"}, "invalid_action"),
@@ -384,7 +359,7 @@ def test_exact_reference_bounds_a_random_policy():
     env = MaxMatchingEnv(reference="exact")
     ratios = []
     for seed in range(10):
-        info = _episode(env, seed)[-1][-1]
+        info = record_episode(env, seed)[-1][-1]
         optimum = _nx_optimum(env.state.graph, env.state.weights)
         assert info["reference_matching_weight"] == pytest.approx(optimum, rel=1e-12)
         assert info["matching_ratio"] == pytest.approx(info["matching_weight"] / optimum,
@@ -440,40 +415,14 @@ def test_zero_weight_reference_gives_ratio_one():
 
 
 # ---------------------------------------------------------------------------- global state (CTDE)
-GRAPH_KEYS = ("x", "edge_index", "edge_attr", "node_mask", "edge_mask")
-
-
 def test_global_state_is_the_shared_full_view():
     env = MaxMatchingParallelEnv(num_agents=3)
-    space = env.observation_space("agent_0")
-    assert space["state"] == spaces.Dict({key: space[key] for key in GRAPH_KEYS})
-    rng = np.random.default_rng(0)
-    obs, _ = env.reset(seed=0)
-    while env.agents:
-        state = obs["agent_0"]["state"]
-        for o in obs.values():
-            assert space.contains(o) and o["state"] is state  # packed once, shared
-            for key in GRAPH_KEYS:  # the critic's view equals the actor's, in its own arrays
-                np.testing.assert_array_equal(o[key], state[key])
-                assert not np.shares_memory(o[key], state[key])
+    for state in shared_graph_states(env, seed=0):
         m = env.matching.num_edges
         np.testing.assert_array_equal(state["edge_attr"][:m, 1], env.matching.available)
-        assert _same(env.state(), state)
-        slots = rng.permutation(np.flatnonzero(obs["agent_0"]["action_mask"]))
-        obs, *_ = env.step({a: int(slots[i % len(slots)]) for i, a in enumerate(env.agents)})
 
 
 def test_global_state_off_and_single_agent_form():
-    env = MaxMatchingParallelEnv(global_state=False)
-    obs, _ = env.reset(seed=0)
-    assert "state" not in env.observation_space("agent_0").spaces
-    assert all("state" not in o for o in obs.values())
-    assert "state" not in MaxMatchingEnv().reset(seed=0)[0]
+    assert_no_global_state(MaxMatchingParallelEnv(global_state=False), MaxMatchingEnv())
     single = MaxMatchingEnv(global_state=True, invalid_action="penalty")
-    check_env(single, skip_render_check=True)
-    obs, _ = single.reset(seed=1)
-    obs, *_ = single.step(int(np.flatnonzero(obs["action_mask"])[0]))
-    assert single.observation_space.contains(obs)
-    for key in GRAPH_KEYS:
-        np.testing.assert_array_equal(obs[key], obs["state"][key])
-        assert not np.shares_memory(obs[key], obs["state"][key])
+    assert_single_agent_state_view(single)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import math
-import warnings
 
 import networkx as nx
 import numpy as np
 import pytest
-from gymnasium import spaces
-from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import parallel_api_test
 
 import envs.mvc.solvers as mvc_solvers
@@ -23,6 +20,19 @@ from envs.mvc import (
     play_greedy,
     play_greedy_parallel,
     play_random,
+)
+from tests.envs.episodes import (
+    assert_no_global_state,
+    assert_replays,
+    assert_same,
+    assert_single_agent_state_view,
+    bad_graphs_configs,
+    check_single_env,
+    random_action,
+    random_actions,
+    record_episode,
+    record_parallel_episode,
+    shared_graph_states,
 )
 
 WS10 = {"generator": "watts_strogatz", "sizes": [10]}
@@ -40,40 +50,9 @@ def is_cover(graph: Graph, nodes: np.ndarray) -> bool:
     return bool((chosen[graph.edges[:, 0]] | chosen[graph.edges[:, 1]]).all())
 
 
-def random_episode(env, seed: int, policy_seed: int):
-    """Play one episode picking uniformly from the obs's action_mask; record everything."""
-    rng = np.random.default_rng(policy_seed)
-    obs, info = env.reset(seed=seed)
-    record = [(obs, info)]
-    done = False
-    while not done:
-        action = int(rng.choice(np.flatnonzero(obs["action_mask"])))
-        obs, reward, terminated, truncated, info = env.step(action)
-        record.append((obs, reward, terminated, truncated, info))
-        done = terminated or truncated
-    return record
-
-
-def assert_same(a, b) -> None:
-    if isinstance(a, dict):
-        assert a.keys() == b.keys()
-        for key in a:
-            assert_same(a[key], b[key])
-    elif isinstance(a, (tuple, list)):
-        assert len(a) == len(b)
-        for x, y in zip(a, b):
-            assert_same(x, y)
-    elif isinstance(a, np.ndarray):
-        assert a.dtype == b.dtype and np.array_equal(a, b)
-    else:
-        assert a == b
-
-
 # ---------------------------------------------------------------------------- API checkers
 def test_check_env_penalty_mode():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # the contract's unbounded x Box
-        check_env(MinVertexCoverEnv(invalid_action="penalty"), skip_render_check=True)
+    check_single_env(MinVertexCoverEnv(invalid_action="penalty"))
 
 
 def test_check_env_mask_mode_all_slots_valid_at_reset():
@@ -84,9 +63,7 @@ def test_check_env_mask_mode_all_slots_valid_at_reset():
     for seed in range(5):
         obs, _ = env.reset(seed=seed)
         assert obs["action_mask"].all()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        check_env(env, skip_render_check=True)
+    check_single_env(env)
 
 
 @pytest.mark.parametrize("config", [{}, {"invalid_action": "penalty", "num_agents": 3},
@@ -99,31 +76,15 @@ def test_parallel_api(config):
 # ---------------------------------------------------------------------------- determinism
 @pytest.mark.parametrize("config", [{}, {"invalid_action": "penalty"}, {"mask_useless": False}])
 def test_same_seed_same_episode_single(config):
-    a = random_episode(MinVertexCoverEnv(config), seed=7, policy_seed=1)
-    b = random_episode(MinVertexCoverEnv(config), seed=7, policy_seed=1)
-    assert_same(a, b)
-    c = random_episode(MinVertexCoverEnv(config), seed=8, policy_seed=1)
+    a, c = assert_replays(lambda: MinVertexCoverEnv(config), seed=7, other_seed=8, policy_seed=1)
     first_a, first_c = a[0][0], c[0][0]
     assert not np.array_equal(first_a["x"], first_c["x"])
 
 
-def parallel_episode(env, seed: int, policy_seed: int):
-    rng = np.random.default_rng(policy_seed)
-    obs, infos = env.reset(seed=seed)
-    record = [(obs, infos)]
-    while env.agents:
-        actions = {a: int(rng.choice(np.flatnonzero(obs[a]["action_mask"]))) for a in env.agents}
-        obs, rewards, terms, truncs, infos = env.step(actions)
-        record.append((actions, obs, rewards, terms, truncs, infos))
-    return record
-
-
 @pytest.mark.parametrize("config", [{}, {"invalid_action": "penalty", "num_agents": 3}])
 def test_same_seed_same_episode_parallel(config):
-    a = parallel_episode(MinVertexCoverParallelEnv(config), seed=3, policy_seed=2)
-    b = parallel_episode(MinVertexCoverParallelEnv(config), seed=3, policy_seed=2)
-    assert_same(a, b)
-    c = parallel_episode(MinVertexCoverParallelEnv(config), seed=4, policy_seed=2)
+    a, c = assert_replays(lambda: MinVertexCoverParallelEnv(config), seed=3, other_seed=4,
+                          record=record_parallel_episode, policy_seed=2)
     assert not np.array_equal(a[0][0]["agent_0"]["x"], c[0][0]["agent_0"]["x"])
     # every agent sees the same observation, in its own arrays
     obs = a[1][1]
@@ -175,7 +136,7 @@ def test_observation_features_match_their_definition():
         assert obs["edge_mask"].sum() == 2 * m and obs["node_mask"].sum() == n
         if done:
             break
-        obs, _, terminated, truncated, _ = env.step(int(rng.choice(np.flatnonzero(obs["action_mask"]))))
+        obs, _, terminated, truncated, _ = env.step(random_action(rng, obs))
         done = terminated or truncated
     assert terminated and all(covered)
 
@@ -276,8 +237,7 @@ def test_parallel_penalty_hits_only_the_bad_agent():
 
 # ---------------------------------------------------------------------------- configs
 @pytest.mark.parametrize("config, key", [
-    ({"graphs": {"generator": "nope", "sizes": [5]}}, "generator"),
-    ({"graphs": {"generator": "watts_strogatz", "sizes": [-3]}}, "sizes"),
+    *bad_graphs_configs("watts_strogatz"),
     ({"grahps": {}}, "grahps"),
     ({"invalid_action": "ignore"}, "invalid_action"),
     ({"invalid_penalty": 1.0}, "invalid_penalty"),
@@ -330,8 +290,7 @@ def test_incremental_state_matches_recomputation():
         assert np.array_equal(s.uncovered_degree, np.bincount(eo.ravel(), minlength=100))
         nw = np.bincount(eo[:, 0], w[eo[:, 1]], 100) + np.bincount(eo[:, 1], w[eo[:, 0]], 100)
         np.testing.assert_allclose(s.neighbour_weight, nw, atol=1e-9)
-        actions = {a: int(rng.choice(np.flatnonzero(obs[a]["action_mask"]))) for a in env.agents}
-        obs, *_ = env.step(actions)
+        obs, *_ = env.step(random_actions(rng, obs, env.agents))
     assert env.cover_state.covered and is_cover(env.graph, np.flatnonzero(env.in_cover))
 
 
@@ -453,7 +412,7 @@ def test_exact_reference_bounds_a_random_policy(config):
     env = MinVertexCoverEnv(graphs=TEST_GRAPHS, reference="exact", **config)
     ratios = []
     for seed in range(12):
-        info = random_episode(env, seed=seed, policy_seed=seed + 100)[-1][-1]
+        info = record_episode(env, seed=seed, policy_seed=seed + 100)[-1][-1]
         optimum = exact_mvc(env.graph)[1]  # recomputed here, on the episode's graph
         assert info["uncovered_edges"] == 0
         assert info["reference_cover_weight"] == pytest.approx(optimum, abs=1e-12)
@@ -530,41 +489,13 @@ def test_zero_weight_reference_gives_a_finite_ratio():
 
 
 # ---------------------------------------------------------------------------- global state (CTDE)
-GRAPH_KEYS = ("x", "edge_index", "edge_attr", "node_mask", "edge_mask")
-
-
 def test_global_state_is_the_shared_full_view():
     env = MinVertexCoverParallelEnv(graphs=WS10, num_agents=3)
-    space = env.observation_space("agent_0")
-    assert space["state"] == spaces.Dict({key: space[key] for key in GRAPH_KEYS})
-    rng = np.random.default_rng(0)
-    obs, _ = env.reset(seed=0)
-    while env.agents:
-        state = obs["agent_0"]["state"]
-        for o in obs.values():
-            assert space.contains(o) and o["state"] is state  # packed once, shared
-            for key in GRAPH_KEYS:  # the critic's view equals the actor's, in its own arrays
-                np.testing.assert_array_equal(o[key], state[key])
-                assert not np.shares_memory(o[key], state[key])
+    for state in shared_graph_states(env, seed=0):
         np.testing.assert_array_equal(state["x"][:10, 1], env.in_cover)
-        assert_same(env.state(), state)
-        picks = rng.permutation(np.flatnonzero(obs["agent_0"]["action_mask"]))
-        obs, *_ = env.step({a: int(picks[i % len(picks)]) for i, a in enumerate(env.agents)})
 
 
 def test_global_state_off_and_single_agent_form():
-    env = MinVertexCoverParallelEnv(global_state=False)
-    obs, _ = env.reset(seed=0)
-    assert "state" not in env.observation_space("agent_0").spaces
-    assert all("state" not in o for o in obs.values())
-    assert "state" not in MinVertexCoverEnv().reset(seed=0)[0]
+    assert_no_global_state(MinVertexCoverParallelEnv(global_state=False), MinVertexCoverEnv())
     single = MinVertexCoverEnv(global_state=True, invalid_action="penalty")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        check_env(single, skip_render_check=True)
-    obs, _ = single.reset(seed=1)
-    obs, *_ = single.step(int(np.flatnonzero(obs["action_mask"])[0]))
-    assert single.observation_space.contains(obs)
-    for key in GRAPH_KEYS:
-        np.testing.assert_array_equal(obs[key], obs["state"][key])
-        assert not np.shares_memory(obs[key], obs["state"][key])
+    assert_single_agent_state_view(single)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import parallel_api_test
 
 from envs.graphs import Graph
@@ -21,6 +20,17 @@ from envs.navigation import (
     shortest_path_length,
 )
 from envs.navigation.core import draw_starts_goals
+from tests.envs.episodes import (
+    assert_no_global_state,
+    assert_one_shared_state,
+    assert_replays,
+    assert_same,
+    bad_graphs_configs,
+    check_single_env,
+    random_action,
+    random_actions,
+    record_parallel_episode,
+)
 
 RGG = {"generator": "random_geometric", "sizes": [15, 25], "weights": "unit"}
 WALLED_GRID = {"generator": "grid", "sizes": [49], "params": {"removed": 0.25}, "weights": "unit"}
@@ -46,45 +56,10 @@ def nx_length(graph: Graph, a: int, b: int) -> float:
     return nx.dijkstra_path_length(graph.to_networkx(), int(a), int(b), weight="length")
 
 
-def _same(a, b) -> bool:
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
-    return a == b
-
-
-def _episode(env, seed):
-    """One seeded episode with random valid actions; everything recorded."""
-    rng = np.random.default_rng(seed)
-    obs, info = env.reset(seed=seed)
-    record, done = [(obs, info)], False
-    while not done:
-        action = int(rng.choice(np.flatnonzero(obs["action_mask"])))
-        obs, reward, term, trunc, info = env.step(action)
-        record.append((obs, reward, term, trunc, info))
-        done = term or trunc
-    return record
-
-
-def _parallel_episode(env, seed):
-    rng = np.random.default_rng(seed)
-    obs, infos = env.reset(seed=seed)
-    record = [(obs, infos)]
-    while env.agents:
-        actions = {a: int(rng.choice(np.flatnonzero(obs[a]["action_mask"]))) for a in env.agents}
-        obs, *rest = env.step(actions)
-        record.append((obs, *rest))
-    return record
-
-
 # ---------------------------------------------------------------------------- API checks
 def test_check_env_penalty_mode():
-    check_env(NavigationEnv(invalid_action="penalty"), skip_render_check=True)
-    check_env(NavigationEnv(graphs=WALLED_GRID, actions="compass", invalid_action="penalty"),
-              skip_render_check=True)
+    check_single_env(NavigationEnv(invalid_action="penalty"))
+    check_single_env(NavigationEnv(graphs=WALLED_GRID, actions="compass", invalid_action="penalty"))
 
 
 def test_check_env_mask_mode_on_rings():
@@ -93,7 +68,7 @@ def test_check_env_mask_mode_on_rings():
     env = NavigationEnv(graphs=[ring(6), ring(9)], max_degree=2)
     obs, _ = env.reset(seed=0)
     assert obs["action_mask"].tolist() == [1, 1]
-    check_env(env, skip_render_check=True)
+    check_single_env(env)
 
 
 @pytest.mark.parametrize("config", [
@@ -112,11 +87,7 @@ def test_parallel_api(config):
 # ---------------------------------------------------------------------------- determinism
 @pytest.mark.parametrize("config", [{}, {"graphs": WALLED_GRID, "actions": "compass"}])
 def test_single_agent_seeded_episodes_repeat(config):
-    env = NavigationEnv(config)
-    first = _episode(env, 3)
-    assert _same(first, _episode(env, 3))
-    assert _same(first, _episode(NavigationEnv(config), 3))
-    assert not _same(first, _episode(env, 4))
+    assert_replays(lambda: NavigationEnv(config), seed=3, other_seed=4)
 
 
 def test_fixed_list_replays_from_first_graph_on_seed():
@@ -129,11 +100,8 @@ def test_fixed_list_replays_from_first_graph_on_seed():
 
 @pytest.mark.parametrize("config", [{"num_agents": 3}, {"num_agents": 3, "exclusive_nodes": True}])
 def test_multi_agent_seeded_episodes_repeat(config):
-    env = NavigationParallelEnv(config)
-    first = _parallel_episode(env, 5)
-    assert _same(first, _parallel_episode(env, 5))
-    assert _same(first, _parallel_episode(NavigationParallelEnv(config), 5))
-    assert not _same(first, _parallel_episode(env, 6))
+    assert_replays(lambda: NavigationParallelEnv(config), seed=5, other_seed=6,
+                   record=record_parallel_episode)
 
 
 # ---------------------------------------------------------------------------- observation
@@ -235,7 +203,7 @@ def test_compass_moves_and_walls():
                 checked_wall += 1
                 with pytest.raises(ValueError, match="S.*removed cell"):
                     env.step(COMPASS.index("S"))
-            a = int(rng.choice(np.flatnonzero(obs["action_mask"])))
+            a = random_action(rng, obs)
             obs, reward, term, trunc, _ = env.step(a)
             new = int(obs["agent_node"][0])
             if COMPASS[a] == "E":  # (r, c) -> (r, c + 1)
@@ -287,8 +255,7 @@ def test_penalty_mode_ignores_invalid_and_truncates():
 
 # ---------------------------------------------------------------------------- config errors
 @pytest.mark.parametrize("config, key", [
-    ({"graphs": {"generator": "nope", "sizes": [5]}}, "generator"),
-    ({"graphs": {"generator": "grid", "sizes": [-3]}}, "sizes"),
+    *bad_graphs_configs("grid"),
     ({"bogus": 1}, "bogus"),
     ({"max_nodes": 10}, "max_nodes"),
     ({"graphs": [ring(6)], "max_edges": 4}, "max_edges"),
@@ -487,10 +454,9 @@ def test_global_state_shows_every_agent_while_own_x_shows_only_self():
     assert "state" in space.spaces and space["state"]["x"].shape == (env.settings.max_nodes, 4)
     while env.agents:
         core, n = env.core, env.core.nav.num_nodes
-        state = obs[env.agents[0]]["state"]
+        # packed once per step, shared by every agent; its x is not the agents' own
+        state = assert_one_shared_state(space, obs, graph_view=False)
         for agent, o in obs.items():
-            assert space.contains(o)
-            assert o["state"] is state  # packed once per step, shared by every agent
             i = env._index[agent]
             assert np.flatnonzero(o["x"][:, 0]).tolist() == [core.nodes[i]]  # is_self: own only
             assert np.flatnonzero(o["x"][:, 1]).tolist() == [core.goals[i]]  # own goal only
@@ -502,9 +468,9 @@ def test_global_state_shows_every_agent_while_own_x_shows_only_self():
         m = core.nav.edge_index.shape[1]
         np.testing.assert_allclose(state["edge_attr"][:m, 0],
                                    np.concatenate([core.nav.graph.edge_lengths()] * 2), rtol=1e-6)
-        assert _same(env.state(), state) and env.state()["x"] is not state["x"]
-        obs, *_ = env.step({a: int(rng.choice(np.flatnonzero(obs[a]["action_mask"])))
-                            for a in env.agents})
+        assert_same(env.state(), state)
+        assert env.state()["x"] is not state["x"]
+        obs, *_ = env.step(random_actions(rng, obs, env.agents))
 
 
 def test_one_agents_move_changes_the_state_not_the_others_own_view():
@@ -530,13 +496,10 @@ def test_one_agents_move_changes_the_state_not_the_others_own_view():
 
 def test_global_state_off_and_single_agent_form():
     env = NavigationParallelEnv(num_agents=2, global_state=False)
-    obs, _ = env.reset(seed=0)
-    assert "state" not in env.observation_space("agent_0").spaces
-    assert all("state" not in o for o in obs.values())
+    assert_no_global_state(env, NavigationEnv())
     assert env.state()["x"][:, 0].sum() == 2  # state() is there with global_state off too
-    assert "state" not in NavigationEnv().reset(seed=0)[0]
     single = NavigationEnv(global_state=True, invalid_action="penalty")
-    check_env(single, skip_render_check=True)
+    check_single_env(single)
     obs, _ = single.reset(seed=1)
     core = single.core
     assert single.observation_space.contains(obs)

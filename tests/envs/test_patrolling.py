@@ -5,7 +5,6 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import parallel_api_test
 
 import envs.patrolling.core as core_module
@@ -19,6 +18,17 @@ from envs.patrolling import (
     play_random_walk_single,
 )
 from envs.patrolling.baselines import _greedy_choices
+from tests.envs.episodes import (
+    assert_replays,
+    assert_same,
+    bad_graphs_configs,
+    check_single_env,
+    random_action,
+    random_actions,
+    record_parallel_episode,
+)
+
+POLICY_SEED = 99  # the random policy's seed in the determinism tests
 
 
 def path_graph(n: int) -> Graph:
@@ -31,13 +41,9 @@ def cycle_graph(n: int) -> Graph:
     return Graph(n, edges)
 
 
-def sample_masked(rng: np.random.Generator, obs: dict) -> int:
-    return int(rng.choice(np.flatnonzero(obs["action_mask"])))
-
-
 # ---------------------------------------------------------------------------- API checkers
 def test_check_env_penalty_mode():
-    check_env(PatrollingEnv({"invalid_action": "penalty"}), skip_render_check=True)
+    check_single_env(PatrollingEnv({"invalid_action": "penalty"}))
 
 
 def test_check_env_mask_mode_all_slots_valid():
@@ -45,7 +51,7 @@ def test_check_env_mask_mode_all_slots_valid():
     # where every slot is valid at every node: a cycle (degree 2) with max_degree=2.
     env = PatrollingEnv(graphs=[cycle_graph(7)], max_degree=2, observation_radius=1,
                         global_state=True)
-    check_env(env, skip_render_check=True)
+    check_single_env(env)
 
 
 @pytest.mark.parametrize("config", [
@@ -72,64 +78,15 @@ def test_spaces_cached_and_layout():
 
 
 # ---------------------------------------------------------------------------- determinism
-def _episode_single(env, seed):
-    rng = np.random.default_rng(99)
-    obs, info = env.reset(seed=seed)
-    trace = [(obs, 0.0, info)]
-    done = False
-    while not done:
-        obs, r, term, trunc, info = env.step(sample_masked(rng, obs))
-        trace.append((obs, r, info))
-        done = term or trunc
-    return trace
-
-
-def _episode_multi(env, seed):
-    rng = np.random.default_rng(99)
-    obs, infos = env.reset(seed=seed)
-    trace = [(obs, {}, infos)]
-    while env.agents:
-        actions = {a: sample_masked(rng, obs[a]) for a in env.agents}
-        obs, rewards, _, _, infos = env.step(actions)
-        trace.append((obs, rewards, infos))
-    return trace
-
-
-def _assert_same(a, b):
-    if isinstance(a, dict):
-        assert a.keys() == b.keys()
-        for k in a:
-            _assert_same(a[k], b[k])
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b)
-        for x, y in zip(a, b):
-            _assert_same(x, y)
-    elif isinstance(a, np.ndarray):
-        np.testing.assert_array_equal(a, b)
-    else:
-        assert a == b
-
-
-def _differs(a, b) -> bool:
-    try:
-        _assert_same(a, b)
-    except AssertionError:
-        return True
-    return False
-
-
 def test_same_seed_same_episode_single():
-    env = PatrollingEnv(max_steps=30, observation_radius=1, global_state=True)
-    _assert_same(_episode_single(env, 5), _episode_single(env, 5))
-    assert _differs(_episode_single(env, 5), _episode_single(env, 6))
+    assert_replays(lambda: PatrollingEnv(max_steps=30, observation_radius=1, global_state=True),
+                   seed=5, other_seed=6, policy_seed=POLICY_SEED)
 
 
 def test_same_seed_same_episode_multi():
-    env = PatrollingParallelEnv(max_steps=30, observation_radius=1,
-                                attrition={"prob": 0.05, "min_agents": 1})
-    first, second = _episode_multi(env, 5), _episode_multi(env, 5)
-    _assert_same(first, second)
-    assert _differs(first, _episode_multi(env, 6))
+    assert_replays(lambda: PatrollingParallelEnv(max_steps=30, observation_radius=1,
+                                                 attrition={"prob": 0.05, "min_agents": 1}),
+                   seed=5, other_seed=6, record=record_parallel_episode, policy_seed=POLICY_SEED)
     # a fixed list of graphs replays from its first graph on a seeded reset
     graphs = [path_graph(6), cycle_graph(8)]
     env = PatrollingParallelEnv(graphs=graphs, num_agents=2, max_steps=5)
@@ -198,7 +155,7 @@ def test_moves_follow_neighbours_and_match_networkx():
             np.testing.assert_array_equal(obs[a]["neighbours"][: deg + 1],
                                           [v, *sorted(g.neighbors(v))])
             np.testing.assert_array_equal(obs[a]["action_mask"], np.arange(5) <= deg)
-        actions = {a: sample_masked(rng, obs[a]) for a in env.agents}
+        actions = random_actions(rng, obs, env.agents)
         before = {a: obs[a]["neighbours"][actions[a]] for a in env.agents}
         obs, *_ = env.step(actions)
         for a in before:
@@ -211,7 +168,7 @@ def test_reward_and_metrics_match_state():
     obs, _ = env.reset(seed=2)
     means, worst = [], 0.0
     while env.agents:
-        obs, rew, _, _, infos = env.step({a: sample_masked(rng, obs[a]) for a in env.agents})
+        obs, rew, _, _, infos = env.step(random_actions(rng, obs, env.agents))
         st = obs["agent_0"]["state"]
         n = int(st["node_mask"].sum())
         idle = st["x"][:n, 0] * 40
@@ -251,12 +208,12 @@ def test_partial_observability_last_seen_vs_true():
 
 def test_radius_bfs_path_equals_hop_matrix(monkeypatch):
     config = {"max_steps": 15, "observation_radius": 2, "num_agents": 3}
-    small = _episode_multi(PatrollingParallelEnv(config), 4)
+    small = record_parallel_episode(PatrollingParallelEnv(config), 4, POLICY_SEED)
     monkeypatch.setattr(core_module, "HOP_MATRIX_MAX_NODES", 0)  # force per-step BFS
     env = PatrollingParallelEnv(config)
-    large = _episode_multi(env, 4)
+    large = record_parallel_episode(env, 4, POLICY_SEED)
     assert env.core.near is None
-    _assert_same(small, large)
+    assert_same(small, large)
     # and the view is exactly the networkx ball of radius 2
     g = env.core.graph.to_networkx()
     v = int(env.core.positions[0])
@@ -270,7 +227,7 @@ def test_attrition_down_to_floor_and_continues():
                                 attrition={"prob": 1.0, "min_agents": 1})
     rng = np.random.default_rng(0)
     obs, _ = env.reset(seed=7)
-    obs, rew, term, trunc, infos = env.step({a: sample_masked(rng, obs[a]) for a in env.agents})
+    obs, rew, term, trunc, infos = env.step(random_actions(rng, obs, env.agents))
     assert len(env.agents) == 1 and sum(term.values()) == 2
     survivor = env.agents[0]
     for a in term:
@@ -282,7 +239,7 @@ def test_attrition_down_to_floor_and_continues():
     while env.agents:
         assert list(obs) != [] and survivor in obs
         before = env.core.idleness.copy()
-        obs, rew, term, trunc, infos = env.step({survivor: sample_masked(rng, obs[survivor])})
+        obs, rew, term, trunc, infos = env.step({survivor: random_action(rng, obs[survivor])})
         steps += 1
         assert set(rew) == {survivor} and not term[survivor]
         pos = int(obs[survivor]["agent_node"][0])
@@ -343,8 +300,7 @@ def test_penalty_mode_penalises_and_truncates():
 
 # ---------------------------------------------------------------------------- configs
 @pytest.mark.parametrize("config, match", [
-    ({"graphs": {"generator": "nope", "sizes": [9]}}, "generator"),
-    ({"graphs": {"generator": "grid", "sizes": [-4]}}, "sizes"),
+    *bad_graphs_configs("grid"),
     ({"max_step": 5}, "max_step"),
     ({"num_agents": 26}, "num_agents"),
     ({"graphs": [path_graph(3)], "num_agents": 4}, "num_agents"),

@@ -5,13 +5,13 @@ import pytest
 
 from envs.catalog import ENVS, entry
 from envs.rollout import play_parallel
+from tests.envs.episodes import random_actions
 
 TEAMS = sorted(name for name, e in ENVS.items() if e.multi_agent)
 
 
 def random_valid(env, obs):
-    rng = np.random.default_rng(len(env.agents))
-    return {a: int(rng.choice(np.flatnonzero(obs[a]["action_mask"]))) for a in env.agents}
+    return random_actions(np.random.default_rng(len(env.agents)), obs, env.agents)
 
 
 @pytest.mark.parametrize("name", TEAMS)
