@@ -1,0 +1,138 @@
+"""docker/: the compose cluster's safety properties and its link to the local-cluster test.
+
+No docker engine and no Ray needed: the files are parsed, and entrypoint.sh's refusals run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cluster.local_cluster import (COMPOSE_FILE, ENTRYPOINT, HEAD_SERVICE, REPO,
+                                         WORKER_SERVICE, load_compose, node_command)
+
+DOCKERFILE = REPO / "docker" / "Dockerfile"
+RAY_SERVICES = (HEAD_SERVICE, WORKER_SERVICE)
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return load_compose()
+
+
+def _published(port) -> tuple[str, str]:
+    """(host ip, rest) of a compose `ports` entry, short or long syntax."""
+    if isinstance(port, dict):
+        return str(port.get("host_ip", "")), str(port.get("published", ""))
+    parts = str(port).split(":")
+    # "8265" or "8265:8265" publish on every interface; "IP:HOST:CONTAINER" names the IP.
+    return (parts[0], ":".join(parts[1:])) if len(parts) == 3 else ("", str(port))
+
+
+def test_compose_file_parses_with_a_head_scalable_workers_and_results(compose):
+    services = compose["services"]
+    assert set(RAY_SERVICES) <= set(services)
+    worker = services[WORKER_SERVICE]
+    assert "container_name" not in worker, "a fixed container name stops --scale ray-worker=N"
+    assert not any(":" in str(p) for p in worker.get("ports", [])), \
+        "a worker publishing a fixed host port cannot be scaled"
+    assert "results" in compose["volumes"]
+
+
+def test_every_published_port_is_bound_to_loopback(compose):
+    published = [(name, port) for name, service in compose["services"].items()
+                 for port in service.get("ports", [])]
+    assert published, "nothing published: the dashboard would be unreachable"
+    for name, port in published:
+        host_ip, _ = _published(port)
+        assert host_ip == "127.0.0.1", f"{name} publishes {port!r} beyond 127.0.0.1"
+    head_ports = {_published(p)[1] for p in compose["services"][HEAD_SERVICE]["ports"]}
+    assert {"8265:8265", "6379:6379"} <= head_ports
+
+
+def test_head_and_workers_run_the_entrypoint_like_the_local_cluster_test(compose):
+    head_cmd = compose["services"][HEAD_SERVICE]["command"]
+    worker_cmd = compose["services"][WORKER_SERVICE]["command"]
+    gcs_port = compose["services"][HEAD_SERVICE]["environment"].get("RAY_GCS_PORT", "6379")
+    assert head_cmd[0] == "head"
+    assert worker_cmd[:2] == ["worker", f"{HEAD_SERVICE}:{gcs_port}"]
+    # test_local_cluster.py starts its nodes with exactly these words (address swapped).
+    assert node_command("head", compose=compose) == [str(ENTRYPOINT), *head_cmd]
+    assert node_command("worker", "127.0.0.1:1234", compose=compose) == \
+        [str(ENTRYPOINT), "worker", "127.0.0.1:1234", *worker_cmd[2:]]
+    # ...and the image's entrypoint is that script.
+    dockerfile = DOCKERFILE.read_text()
+    assert "COPY docker/entrypoint.sh /usr/local/bin/entrypoint.sh" in dockerfile
+    assert 'ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]' in dockerfile
+    for name in RAY_SERVICES:
+        assert "entrypoint" not in compose["services"][name], f"{name} overrides the entrypoint"
+
+
+def test_results_volume_is_mounted_at_one_path_in_head_and_workers(compose):
+    def results_mounts(service: str) -> set[str]:
+        mounts = set()
+        for volume in compose["services"][service]["volumes"]:
+            source, target = (volume["source"], volume["target"]) if isinstance(volume, dict) \
+                else str(volume).split(":")[:2]
+            if source == "results":
+                mounts.add(target)
+        return mounts
+
+    head, worker = results_mounts(HEAD_SERVICE), results_mounts(WORKER_SERVICE)
+    assert head and head == worker == {"/results"}, (head, worker)
+    # docker/README.md tells users to train with that storage.
+    assert "--set storage=/results" in (REPO / "docker" / "README.md").read_text()
+
+
+def test_nodes_share_one_token_and_set_only_variables_the_entrypoint_reads(compose):
+    entrypoint = ENTRYPOINT.read_text()
+    assert "ray_auth_token" in compose["secrets"]
+    for name in RAY_SERVICES:
+        service = compose["services"][name]
+        assert service["secrets"] == ["ray_auth_token"], name
+        env = service["environment"]
+        assert env["RAY_AUTH_TOKEN_PATH"] == "/run/secrets/ray_auth_token", name
+        assert env.get("RAY_AUTH_MODE", "token") == "token", name
+        assert "RAY_AUTH_TOKEN" not in env, f"{name}: a token in the compose file leaks it"
+        for key in env:
+            assert f"${{{key}" in entrypoint or key in ("RAY_AUTH_TOKEN_PATH",), \
+                f"{name} sets {key}, which entrypoint.sh does not read"
+
+
+def test_entrypoint_is_an_executable_bash_script():
+    assert os.access(ENTRYPOINT, os.X_OK)
+    assert ENTRYPOINT.read_text().startswith("#!/usr/bin/env bash")
+    subprocess.run(["bash", "-n", str(ENTRYPOINT)], check=True)
+    if shutil.which("shellcheck"):
+        subprocess.run(["shellcheck", str(ENTRYPOINT)], check=True)
+
+
+def _entrypoint(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    path = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    return subprocess.run([str(ENTRYPOINT), *args], env={**base, "PATH": path, **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_entrypoint_refuses_to_turn_token_authentication_off(tmp_path):
+    out = _entrypoint("head", env={"RAY_AUTH_MODE": "disabled", "HOME": str(tmp_path)})
+    assert out.returncode == 2 and "token authentication" in out.stderr
+    assert not (tmp_path / ".ray").exists()
+
+
+def test_a_worker_without_the_clusters_token_does_not_start(tmp_path):
+    out = _entrypoint("worker", "127.0.0.1:9", env={
+        "RAY_AUTH_TOKEN_PATH": str(tmp_path / "missing"), "RAY_TOKEN_WAIT_S": "0",
+        "HOME": str(tmp_path)})
+    assert out.returncode == 2 and "no auth token" in out.stderr, out.stderr
+
+
+def test_entrypoint_usage_errors(tmp_path):
+    assert _entrypoint(env={"HOME": str(tmp_path)}).returncode == 2
+    out = _entrypoint("worker", env={"HOME": str(tmp_path)})
+    assert out.returncode == 2 and "usage" in out.stderr
