@@ -11,6 +11,9 @@ Schema (every top-level key; ``env`` is the only required one)::
     env_runners: {...}          # kwargs of AlgorithmConfig.env_runners()
     learners: {...}             # kwargs of AlgorithmConfig.learners()
     resources: {...}            # kwargs of AlgorithmConfig.resources() (num_cpus_for_main_process)
+    fault_tolerance: {...}      # kwargs of AlgorithmConfig.fault_tolerance(); default: restart
+                                #   a failed env runner (1 s delay), up to 1000 times
+    failure: {max_failures: 2}  # Tune retries a failed trial from its last checkpoint
     multi_agent:                # multi-agent envs only
       policies: shared          #   shared: one GNN policy for all agents (parameter sharing)
                                 #   per_agent: an independent policy per agent
@@ -44,15 +47,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ray._common.deprecation import DEPRECATED_VALUE  # what RLlib marks retired kwargs with
 
 ALGORITHMS = ("PPO", "APPO", "IMPALA")
 SAMPLERS = ("grid", "choice", "uniform", "loguniform", "randint")
 SCHEDULERS = ("fifo", "asha", "pbt")
 TOP_LEVEL = ("name", "algorithm", "env", "env_config", "model", "training", "env_runners",
-             "learners", "resources", "multi_agent", "stop", "evaluation", "checkpoint", "storage", "seed", "tune")
+             "learners", "resources", "fault_tolerance", "failure", "multi_agent", "stop", "evaluation", "checkpoint", "storage", "seed", "tune")
 POLICY_SHARING = ("shared", "per_agent")
 SECTION_KEYS = {
     "multi_agent": {"policies": str},
+    "failure": {"max_failures": int},
     "evaluation": {"env_config": dict, "episodes": int, "sample": int},
     "checkpoint": {"frequency": int, "at_end": bool, "keep": (int, type(None))},
     "tune": {"param_space": dict, "num_samples": int, "scheduler": dict, "metric": str,
@@ -67,6 +72,9 @@ DEFAULTS: dict[str, Any] = {
     "learners": {},
     "resources": {},
     "multi_agent": {"policies": "shared"},
+    "fault_tolerance": {"restart_failed_env_runners": True,
+                        "delay_between_env_runner_restarts_s": 1.0},
+    "failure": {"max_failures": 2},
     "stop": {"training_iteration": 10},
     "evaluation": {"env_config": {}, "episodes": 100, "sample": 0},
     "checkpoint": {"frequency": 5, "at_end": True, "keep": None},
@@ -193,7 +201,8 @@ def _method_keys(config_class: type, method: str) -> set[str]:
         fn = cls.__dict__.get(method)
         if fn is not None:
             keys |= {p.name for p in inspect.signature(fn).parameters.values()
-                     if p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD} - {"self"}
+                     if (p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD)
+                     and p.default is not DEPRECATED_VALUE} - {"self"}
     return keys
 
 
@@ -221,8 +230,8 @@ def validate(exp: Mapping[str, Any]) -> list[str]:
     _check_type(problems, "seed", exp.get("seed"), int)
     sections_ok = [_check_type(problems, key, exp.get(key), dict)
                    for key in ("env_config", "model", "training", "env_runners", "learners",
-                               "resources", "multi_agent", "stop", "evaluation", "checkpoint",
-                               "tune")]
+                               "resources", "fault_tolerance", "failure", "multi_agent", "stop",
+                               "evaluation", "checkpoint", "tune")]
     if not all(sections_ok) or "env" not in exp:
         return problems  # the checks below read inside every section
 
@@ -248,7 +257,7 @@ def validate(exp: Mapping[str, Any]) -> list[str]:
 def _validate_algorithm_sections(exp: Mapping[str, Any]) -> list[str]:
     problems = []
     config_class = algorithm_config_class(exp["algorithm"])
-    for section in ("training", "env_runners", "learners", "resources"):
+    for section in ("training", "env_runners", "learners", "resources", "fault_tolerance"):
         allowed = _method_keys(config_class, section)
         for key in exp[section]:
             if key not in allowed:

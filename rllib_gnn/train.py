@@ -104,6 +104,7 @@ def build_tuner(experiment: dict[str, Any], resume: bool = False) -> tune.Tuner:
             checkpoint_frequency=checkpoint["frequency"],
             checkpoint_at_end=checkpoint["at_end"],
             num_to_keep=checkpoint["keep"]),
+        failure_config=tune.FailureConfig(max_failures=experiment["failure"]["max_failures"]),
         callbacks=[ProgressLines(ENVS[experiment["env"]].metric)],
         verbose=0,
     )

@@ -51,6 +51,7 @@ def build_algorithm_config(experiment: dict[str, Any]):
     config.env_runners(**experiment["env_runners"])
     config.learners(**experiment["learners"])
     config.resources(**experiment["resources"])
+    config.fault_tolerance(**experiment["fault_tolerance"])
     config.training(**experiment["training"])
     spec = RLModuleSpec(module_class=GraphRLModule, model_config=dict(experiment["model"]))
     entry = ENVS[experiment["env"]]
