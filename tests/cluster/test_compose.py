@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.local_cluster import (COMPOSE_FILE, ENTRYPOINT, HEAD_SERVICE, REPO,
+from tests.cluster.local_cluster import (ENTRYPOINT, HEAD_SERVICE, REPO,
                                          WORKER_SERVICE, load_compose, node_command)
 
 DOCKERFILE = REPO / "docker" / "Dockerfile"

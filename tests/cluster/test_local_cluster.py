@@ -7,7 +7,6 @@ tests/cluster/local_cluster.py). The test session's own Ray is never touched.
 
 from __future__ import annotations
 
-import importlib.util
 import ipaddress
 import json
 import shutil
@@ -19,25 +18,11 @@ import pytest
 import yaml
 
 from tests.cluster.local_cluster import LocalCluster
+from tests.tiny import TINY_MVC
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("aiohttp_cors") is None or shutil.which("bash") is None,
-    reason="needs bash and ray[default] (dashboard + job API): pip install 'ray[default]'")
+# ray[default] (dashboard + job API) comes with the test extra: a missing install fails here.
 
-# Like TINY in tests/service/test_cli.py: one small PPO iteration.
-EXPERIMENT = {
-    "name": "cluster",
-    "algorithm": "PPO",
-    "env": "mvc",
-    "env_config": {"graphs": {"preset": "blog_mvc", "split": "train"}, "max_nodes": 15},
-    "model": {"encoder": "sage", "head": "node", "hidden": 16, "num_layers": 2,
-              "head_hidden": 16},
-    "training": {"train_batch_size_per_learner": 128, "minibatch_size": 64, "num_epochs": 1},
-    "env_runners": {"num_env_runners": 0, "num_envs_per_env_runner": 2},
-    "stop": {"training_iteration": 1},
-    "evaluation": {"episodes": 0},
-    "checkpoint": {"frequency": 1, "at_end": True},
-}
+EXPERIMENT = {**TINY_MVC, "name": "cluster", "evaluation": {"episodes": 0}}
 
 
 @pytest.fixture

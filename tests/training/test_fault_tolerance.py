@@ -4,19 +4,14 @@ import os
 import signal
 
 from rllib_gnn.experiment import resolve_experiment
+from tests.tiny import TINY_MVC
 
 
 def test_training_completes_after_an_env_runner_process_is_killed(ray_session):
     from rllib_gnn.trainable import build_algorithm_config
 
-    experiment = resolve_experiment({
-        "env": "mvc",
-        "env_config": {"graphs": {"preset": "blog_mvc", "split": "train"}, "max_nodes": 15},
-        "model": {"encoder": "sage", "head": "node", "hidden": 16, "num_layers": 2,
-                  "head_hidden": 16},
-        "training": {"train_batch_size_per_learner": 128, "minibatch_size": 64, "num_epochs": 1},
-        "env_runners": {"num_env_runners": 1, "num_envs_per_env_runner": 2},
-    })
+    experiment = resolve_experiment({**TINY_MVC, "env_runners": {"num_env_runners": 1,
+                                                                  "num_envs_per_env_runner": 2}})
     assert experiment["fault_tolerance"]["restart_failed_env_runners"] is True
     algo = build_algorithm_config(experiment).build_algo()
     try:
