@@ -43,6 +43,8 @@ import sys
 import time
 from pathlib import Path
 
+from timing import time_training  # benchmarks/timing.py (scripts run from here)
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # for tests.cluster.local_cluster
@@ -68,18 +70,7 @@ def one_setting(config: str, runners: int, iterations: int, overrides: list[str]
                 "sampling_timer_s": "", "learner_timer_s": "",
                 "note": f"needs {runners * per_runner:g} CPUs"}
     algo = build_algorithm_config(experiment).build_algo()
-    algo.train()  # warm-up: builds connectors, first episodes
-    sampled = lambda r: r["env_runners"]["num_env_steps_sampled_lifetime"]  # noqa: E731
-    start_steps, start = None, time.perf_counter()
-    sample_s = learn_s = 0.0
-    for _ in range(iterations):
-        result = algo.train()
-        if start_steps is None:
-            start_steps = sampled(result) - result["env_runners"]["num_env_steps_sampled"]
-        sample_s += result["timers"]["env_runner_sampling_timer"]
-        learn_s += result["timers"]["learner_update_timer"]
-    seconds = time.perf_counter() - start
-    steps = sampled(result) - start_steps
+    timing = time_training(algo, iterations)
     # Where the env runner actors ran (node count), as Ray placed them.
     try:
         from ray.util.state import list_actors
@@ -89,9 +80,7 @@ def one_setting(config: str, runners: int, iterations: int, overrides: list[str]
         runner_nodes = "?"
     algo.stop()
     ray.shutdown()
-    return {**row, "env_steps": steps, "seconds": seconds, "env_steps_per_s": steps / seconds,
-            "sampling_timer_s": sample_s / iterations, "learner_timer_s": learn_s / iterations,
-            "note": f"runners on {runner_nodes} node(s)"}
+    return {**row, **timing, "note": f"runners on {runner_nodes} node(s)"}
 
 
 def start_cluster(nodes: int, cpus_per_node: int):

@@ -19,8 +19,9 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from timing import time_training  # benchmarks/timing.py (scripts run from here)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,25 +41,13 @@ def one_setting(config: str, runners: int, envs: int, threads: int, iterations: 
                                           f"env_runners.num_envs_per_env_runner={envs}"])
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
     algo = build_algorithm_config(experiment).build_algo()
-    algo.train()  # warm-up: builds connectors, first episodes
-    sampled = lambda r: r["env_runners"]["num_env_steps_sampled_lifetime"]  # noqa: E731
-    start_steps, start = None, time.perf_counter()
-    sample_s = learn_s = 0.0
-    for i in range(iterations):
-        result = algo.train()
-        if start_steps is None:
-            start_steps = sampled(result) - result["env_runners"]["num_env_steps_sampled"]
-        sample_s += result["timers"]["env_runner_sampling_timer"]
-        learn_s += result["timers"]["learner_update_timer"]
-    seconds = time.perf_counter() - start
-    steps = sampled(result) - start_steps
+    timing = time_training(algo, iterations)
     algo.stop()
     ray.shutdown()
     model = experiment["model"]
     return {"runners": runners, "envs_per_runner": envs, "torch_threads": threads,
             "model": f"{model['encoder']} {model['num_layers']}x{model['hidden']}",
-            "env_steps": steps, "seconds": seconds, "env_steps_per_s": steps / seconds,
-            "sampling_timer_s": sample_s / iterations, "learner_timer_s": learn_s / iterations}
+            **timing}
 
 
 def main() -> None:
