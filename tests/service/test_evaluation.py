@@ -15,9 +15,10 @@ import pytest
 from rllib_gnn import evaluation
 from rllib_gnn.evaluation import (best_of_k_player, evaluate, evaluation_env_config,
                                   format_evaluation, load_policy, policy_player)
+from tests.tiny import TINY_MVC
 
-TRAIN_ENV_CONFIG = {"graphs": {"preset": "blog_mvc", "split": "train"}, "max_nodes": 15}
-MODEL = {"encoder": "sage", "head": "node", "hidden": 16, "num_layers": 2, "head_hidden": 16}
+TRAIN_ENV_CONFIG = TINY_MVC["env_config"]
+MODEL = TINY_MVC["model"]
 TEST_GRAPHS = {"graphs": {"preset": "blog_mvc", "split": "test"}}  # 20 nodes
 
 
@@ -29,22 +30,10 @@ def _experiment(env="mvc", env_config=TRAIN_ENV_CONFIG, model=MODEL):
 @pytest.fixture(scope="module")
 def checkpoint(ray_session, tmp_path_factory):
     """<run>/trial_0/checkpoint_000001 of a 1-iteration PPO on 15-node MVC graphs."""
-    from ray.rllib.algorithms.ppo import PPOConfig
-    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+    from rllib_gnn.experiment import resolve_experiment
+    from rllib_gnn.trainable import build_algorithm_config
 
-    from rllib_gnn.module import GraphRLModule
-    from rllib_gnn.registration import register_envs
-
-    register_envs()
-    config = (PPOConfig()
-              .environment("mvc", env_config=TRAIN_ENV_CONFIG)
-              .env_runners(num_env_runners=0, num_envs_per_env_runner=2,
-                           rollout_fragment_length="auto")
-              .training(train_batch_size_per_learner=128, minibatch_size=64, num_epochs=1)
-              .rl_module(rl_module_spec=RLModuleSpec(module_class=GraphRLModule,
-                                                     model_config=MODEL))
-              .debugging(seed=0))
-    algo = config.build_algo()
+    algo = build_algorithm_config(resolve_experiment(TINY_MVC)).build_algo()
     ckpt = tmp_path_factory.mktemp("run") / "trial_0" / "checkpoint_000001"
     try:
         algo.train()
