@@ -6,7 +6,7 @@ choose over an agent's neighbours with one numpy expression; they loop over agen
 * random walk: every agent moves to a uniformly random neighbour (stays only on an isolated
   node); the choices come from ``np.random.default_rng(seed)``, apart from the env's rng.
 * greedy idleness: every agent moves to the neighbour with the highest idleness it can see
-  (true within its radius, last seen elsewhere); ties go to the lowest node id. Agents
+  (true within its radius, the aged last-seen estimate elsewhere); ties go to the lowest node id. Agents
   choose in order ``agent_0, agent_1, ..``; a neighbour already claimed this step by an
   earlier agent is avoided when the agent has an unclaimed one.
 

@@ -214,8 +214,9 @@ class PatrolCore:
         self.worst = 0
         radius = cfg.observation_radius
         if radius is not None:
-            # Agents know the starting idleness (0 everywhere): last-seen starts at 0.
-            self.seen = np.zeros((k, n), np.int64)
+            # (K, n) the step of the latest visit each agent knows of. Every node counts as
+            # visited at step 0, which is then the truth.
+            self.known_visit = np.zeros((k, n), np.int64)
             self.view = np.zeros((k, n), bool)
             self.near = (np.isfinite(dijkstra(self.csr, directed=False, unweighted=True,
                                               limit=radius))
@@ -287,7 +288,7 @@ class PatrolCore:
         return removed
 
     def _look(self, agents: np.ndarray) -> None:
-        """Refresh ``view`` and last-seen idleness of ``agents`` (partial observability)."""
+        """Refresh ``view`` and the known last visits of ``agents`` (partial observability)."""
         if not len(agents):
             return
         where = self.positions[agents]
@@ -297,7 +298,8 @@ class PatrolCore:
             view = np.isfinite(dijkstra(self.csr, directed=False, unweighted=True,
                                         indices=where, limit=self.cfg.observation_radius))
         self.view[agents] = view
-        self.seen[agents] = np.where(view, self.idleness, self.seen[agents])
+        self.known_visit[agents] = np.where(view, self.t - self.idleness,
+                                            self.known_visit[agents])
 
     @property
     def done(self) -> bool:
@@ -311,8 +313,12 @@ class PatrolCore:
 
     # ------------------------------------------------------------------ observe
     def seen_idleness(self, agent: int) -> np.ndarray:
-        """(n,) idleness as ``agent`` knows it (true within the radius, last seen elsewhere)."""
-        return self.idleness if self.cfg.observation_radius is None else self.seen[agent]
+        """(n,) idleness as ``agent`` knows it: true within its radius; elsewhere the steps
+        since the latest visit it saw (the idleness it last saw plus the steps since), an
+        upper bound that is exact unless another agent has been there since."""
+        if self.cfg.observation_radius is None:
+            return self.idleness
+        return self.t - self.known_visit[agent]
 
     def in_view(self, agent: int) -> np.ndarray:
         """(n,) bool: nodes ``agent`` currently sees."""

@@ -59,8 +59,10 @@ class PatrollingParallelEnv(TeamParallelEnv):
 
     Partial observability, ``observation_radius = r``: an agent sees nodes within r hops of
     its node (``in_view = 1``): their true idleness and the other agents on them. Elsewhere it
-    sees the idleness it saw when it last saw that node (last-seen values are kept per agent,
-    start at 0 at reset, which is then the truth, and do not age) and no agents. Hop balls
+    sees no agents and the steps since the latest visit it saw there: the idleness it last
+    saw plus the steps since (kept per agent; every node counts as visited at reset, which
+    is then the truth). That estimate ages with the clock the agent has, and it is exact
+    unless another agent has been there since, so it never under-states the idleness. Hop balls
     come from a precomputed all-pairs "within r hops" matrix for graphs of at most
     ``core.HOP_MATRIX_MAX_NODES`` nodes, else a radius-limited BFS
     (``scipy.sparse.csgraph.dijkstra(unweighted=True, limit=r)``) from each agent each step.

@@ -182,7 +182,7 @@ def test_reward_and_metrics_match_state():
 
 
 # ---------------------------------------------------------------------------- partial obs
-def test_partial_observability_last_seen_vs_true():
+def test_partial_observability_aged_estimate_vs_true():
     env = PatrollingParallelEnv(graphs=[path_graph(7)], num_agents=2, max_steps=10,
                                 observation_radius=1)
     obs, _ = env.reset(seed=0, options={"start_nodes": [0, 6]})
@@ -191,18 +191,21 @@ def test_partial_observability_last_seen_vs_true():
     true = np.array([2, 1, 0, 2, 2, 2, 0])
     np.testing.assert_array_equal(env.core.idleness, true)
     a0, a1 = obs["agent_0"], obs["agent_1"]
-    # node 0 shows the 1 agent_0 saw at step 1; nodes 4-6 were never in view: 0 from reset
-    np.testing.assert_allclose(a0["x"][:7, 0] * 10, [1, 1, 0, 2, 0, 0, 0])
+    # agent_0 saw node 0 visited at step 0 (seen at step 1): 2 steps ago now. Nodes 4-6 were
+    # never in view: the reset visit at step 0, so 2 (node 6 is really 0: agent_1 is there)
+    np.testing.assert_allclose(a0["x"][:7, 0] * 10, [2, 1, 0, 2, 2, 2, 2])
     np.testing.assert_allclose(a0["x"][:7, 3], [0, 1, 1, 1, 0, 0, 0])
     np.testing.assert_allclose(a0["state"]["x"][:7, 0] * 10, true)
-    np.testing.assert_allclose(a1["x"][:7, 0] * 10, [0, 0, 0, 0, 0, 2, 0])
+    np.testing.assert_allclose(a1["x"][:7, 0] * 10, [2, 2, 2, 2, 2, 2, 0])
     # agent_1 (node 6) is out of agent_0's view, but in the state
     assert a0["x"][6, 2] == 0 and a0["state"]["x"][6, 1] == 1
     env.step({"agent_0": 2, "agent_1": 1})  # agent_0 2->3, agent_1 6->5
     obs, *_ = env.step({"agent_0": 2, "agent_1": 0})  # agent_0 3->4: agent_1 on 5 in view
     assert obs["agent_0"]["x"][5, 2] == 1 and obs["agent_0"]["x"][4, 1] == 1
-    # node 2 was last seen at step 3 (idleness 1); nodes 3-5 are in view now
-    np.testing.assert_allclose(obs["agent_0"]["x"][:7, 0] * 10, [1, 1, 1, 1, 0, 0, 0])
+    # out of view, nodes 0-2 were last seen visited at steps 0, 1, 2: exact, as nobody went
+    # there since. Node 6 was never seen: 4 steps since the reset, though agent_1 left it
+    # only 2 steps ago (the estimate over-states, never under-states). 3-5 are in view.
+    np.testing.assert_allclose(obs["agent_0"]["x"][:7, 0] * 10, [4, 3, 2, 1, 0, 0, 4])
     np.testing.assert_array_equal(env.core.idleness, [4, 3, 2, 1, 0, 0, 2])
 
 
