@@ -333,7 +333,7 @@ class PatrolCore:
         others = self.alive.copy()
         others[agent] = False
         x = np.zeros((n, len(NODE_FEATURES)), np.float32)
-        x[:, 0] = self.seen_idleness(agent) / cfg.max_steps
+        x[:, 0] = self.seen_idleness(agent) / n
         x[self.positions[agent], 1] = 1.0
         x[:, 2] = np.bincount(self.positions[others], minlength=n) * view
         x[:, 3] = view
@@ -343,7 +343,7 @@ class PatrolCore:
     def state_features(self) -> np.ndarray:
         """(n, 4) global ``x``, columns :data:`STATE_FEATURES` (true values, all agents)."""
         x = np.zeros((self.n, len(STATE_FEATURES)), np.float32)
-        x[:, 0] = self.idleness / self.cfg.max_steps
+        x[:, 0] = self.idleness / self.n
         x[:, 1] = np.bincount(self.positions[self.alive], minlength=self.n)
         x[:, 2:4] = self.pos_feat
         return x

@@ -35,7 +35,7 @@ class PatrollingEnv(gym.Env):
 
     The observation of one agent of :class:`~envs.patrolling.multi.PatrollingParallelEnv`
     (the graph observation contract; same keys, features and ``observation_radius`` rule):
-    ``x`` (N, 6) is idleness / max_steps as the agent knows it, is_self, other agents here
+    ``x`` (N, 6) is idleness / n as the agent knows it, is_self, other agents here
     (always 0), in_view, pos_x, pos_y; ``action_mask`` and ``neighbours`` have D + 1 slots;
     ``agent_node`` is the agent's node; ``state`` is there only with ``global_state=True``.
 

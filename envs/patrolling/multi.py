@@ -40,7 +40,7 @@ class PatrollingParallelEnv(TeamParallelEnv):
 
     | key           | shape     | meaning                                                  |
     |---------------|-----------|----------------------------------------------------------|
-    | `x`           | (N, 6)    | idleness / max_steps (as this agent knows it); is_self;  |
+    | `x`           | (N, 6)    | idleness / n (as this agent knows it); is_self;         |
     |               |           | count of other live agents here (only in view); in_view  |
     |               |           | (0/1); pos_x; pos_y                                      |
     | `edge_index`  | (2, E)    | directed edges (both directions), padding columns 0      |
@@ -50,7 +50,7 @@ class PatrollingParallelEnv(TeamParallelEnv):
     | `agent_node`  | (1,)      | the node the agent stands on                             |
     | `neighbours`  | (D + 1,)  | slot i -> node action i moves to (padded with own node)  |
     | `state`       | Dict      | with ``global_state=True`` (default): the same graph,    |
-    |               |           | x = (N, 4) true idleness / max_steps, live agents here,  |
+    |               |           | x = (N, 4) true idleness / n, live agents here,          |
     |               |           | pos_x, pos_y                                             |
 
     There are no edge features (Fe = 0): a move takes one step whatever the edge's length.
