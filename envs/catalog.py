@@ -36,6 +36,11 @@ class EnvEntry:
         summary: one line for ``rllib-gnn envs``.
         ratio: the ``info`` key of the episode's metric over a reference the env computes
             itself (e.g. greedy's cover weight on the same graph), or None.
+        extra_metrics: further final-``info`` keys that evaluation tables report beside
+            ``metric``. A key may be missing from an episode's info (``path_ratio`` exists
+            only when the episode succeeded; ``cover_ratio`` / ``matching_ratio`` only with
+            ``env_config.reference`` set): :func:`envs.compare.compare` averages it over the
+            episodes that have it.
     """
 
     env_class: str
@@ -46,6 +51,7 @@ class EnvEntry:
     reference: str | None = None
     summary: str = ""
     ratio: str | None = None
+    extra_metrics: tuple[str, ...] = ()
 
     def make(self, config: dict | None = None, **overrides: Any):
         """Build the environment from a config dict."""
@@ -62,40 +68,44 @@ ENVS: dict[str, EnvEntry] = {
         "envs.mvc:MinVertexCoverEnv", False, "cover_weight", "min",
         {"exact": "envs.mvc:play_exact", "greedy": "envs.mvc:play_greedy",
          "random": "envs.mvc:play_random"}, "exact",
-        "weighted minimum vertex cover; an action picks a node", "cover_ratio"),
+        "weighted minimum vertex cover; an action picks a node", "cover_ratio", ("cover_ratio",)),
     "mvc-multi": EnvEntry(
         "envs.mvc:MinVertexCoverParallelEnv", True, "cover_weight", "min",
-        {"greedy": "envs.mvc:play_greedy_parallel"}, "greedy",
-        "weighted MVC by a team of K agents picking nodes together", "cover_ratio"),
+        {"exact": "envs.mvc:play_exact_parallel", "greedy": "envs.mvc:play_greedy_parallel"},
+        "exact", "weighted MVC by a team of K agents picking nodes together", "cover_ratio",
+        ("cover_ratio",)),
     "nav": EnvEntry(
         "envs.navigation:NavigationEnv", False, "path_length", "min",
         {"shortest_path": "envs.navigation:play_shortest_path",
          "random": "envs.navigation:play_random"}, "shortest_path",
         "reach a goal node; action i moves to neighbours[i] (or compass moves on grids)",
-        "path_ratio"),
+        "path_ratio", ("success", "path_ratio")),
     "nav-multi": EnvEntry(
         "envs.navigation:NavigationParallelEnv", True, "path_length", "min",
         {"shortest_path": "envs.navigation:play_shortest_path_parallel"}, "shortest_path",
-        "K agents, each with its own goal", "path_ratio"),
+        "K agents, each with its own goal", "path_ratio", ("success", "path_ratio")),
     "patrol": EnvEntry(
         "envs.patrolling:PatrollingEnv", False, "avg_idleness", "min",
         {"greedy_idleness": "envs.patrolling:play_greedy_idleness_single",
          "random_walk": "envs.patrolling:play_random_walk_single"}, "greedy_idleness",
-        "one agent patrols a graph; minimise node idleness"),
+        "one agent patrols a graph; minimise node idleness", None, ("worst_idleness",)),
     "patrol-multi": EnvEntry(
         "envs.patrolling:PatrollingParallelEnv", True, "avg_idleness", "min",
         {"greedy_idleness": "envs.patrolling:play_greedy_idleness",
          "random_walk": "envs.patrolling:play_random_walk"}, "greedy_idleness",
-        "K agents patrol a graph; partial observability, attrition, global state for CTDE"),
+        "K agents patrol a graph; partial observability, attrition, global state for CTDE",
+        None, ("worst_idleness",)),
     "matching": EnvEntry(
         "envs.matching:MaxMatchingEnv", False, "matching_weight", "max",
         {"exact": "envs.matching:play_exact", "greedy": "envs.matching:play_greedy",
          "random": "envs.matching:play_random"}, "exact",
-        "maximum weighted matching; an action picks an edge", "matching_ratio"),
+        "maximum weighted matching; an action picks an edge", "matching_ratio",
+        ("matching_ratio",)),
     "matching-multi": EnvEntry(
         "envs.matching:MaxMatchingParallelEnv", True, "matching_weight", "max",
         {"greedy": "envs.matching:play_greedy_parallel"}, "greedy",
-        "maximum weighted matching by a team of K agents", "matching_ratio"),
+        "maximum weighted matching by a team of K agents", "matching_ratio",
+        ("matching_ratio",)),
 }
 
 

@@ -29,8 +29,10 @@ def play_parallel(env: ParallelEnv, choose: Callable[[ParallelEnv, dict], dict],
                   seed: int | None = None, options: dict | None = None) -> dict[str, Any]:
     """Run one episode of a PettingZoo ParallelEnv; ``choose(env, obs_by_agent)`` returns actions.
 
-    Returns the last info of the last agent(s) to finish merged, plus the team ``return``
-    (sum over agents and steps) and ``length``.
+    Returns the env's ``team_info()`` when it has one (envs whose final infos are per agent,
+    e.g. navigation: the team's metrics under the same keys), else the last info of the last
+    agent(s) to finish merged; plus the team ``return`` (sum over agents and steps) and
+    ``length``.
     """
     obs, infos = env.reset(seed=seed, options=options)
     total, length, final = 0.0, 0, {}
@@ -41,4 +43,7 @@ def play_parallel(env: ParallelEnv, choose: Callable[[ParallelEnv, dict], dict],
         for agent in rewards:
             if terms[agent] or truncs[agent]:
                 final.update(infos.get(agent, {}))
+    team_info = getattr(env.unwrapped, "team_info", None)
+    if team_info is not None:
+        final = team_info()
     return {**final, "return": total, "length": length}

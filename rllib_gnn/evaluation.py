@@ -22,8 +22,11 @@ checkpoint's trial dir)::
 Each file is written to a temporary file in the same folder and moved into place with
 ``os.replace``, so a crash never leaves a half-written result.
 
-Multi-agent envs (``entry.multi_agent``) are evaluated with decentralised execution: one
-shared module acts for every agent on that agent's own observation.
+Multi-agent envs (``entry.multi_agent``) are evaluated with decentralised execution: each
+agent acts on its own observation with its policy of training: the one shared module
+(``multi_agent.policies: shared``), or with ``per_agent`` the agent's own module, found by
+the training's policy mapping fn (:data:`rllib_gnn.trainable.POLICY_MAPPING`). Per-agent
+policies cannot play agents that did not exist in training (a larger team): ValueError.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import hashlib
 import importlib
 import io
 import json
+import math
 import os
 import tempfile
 import time
@@ -44,14 +48,16 @@ from typing import Any
 import numpy as np
 import torch
 
+from envs._validation import require_choice
 from envs.catalog import ENVS, EnvEntry, entry as catalog_entry
-from envs.compare import compare, format_table
+from envs.compare import compare, format_cell, format_table
 from envs.rollout import play, play_parallel
 from rllib_gnn.experiment import SIZE_LIMIT_KEYS, evaluation_env_config
 from rllib_gnn.inference import compute_action, resize_module
 
 __all__ = ["MODULE_SUBDIR", "SIZE_LIMIT_KEYS", "best_of_k_player", "evaluate",
-           "evaluation_env_config", "format_evaluation", "load_policy", "policy_player"]
+           "evaluation_env_config", "format_evaluation", "load_policy", "load_team",
+           "policy_player"]
 
 #: Where ``Algorithm.save_to_path`` puts the learner's modules inside a checkpoint.
 MODULE_SUBDIR = Path("learner_group", "learner", "rl_module")
@@ -66,6 +72,44 @@ def _checkpoint_path(checkpoint_dir: str | os.PathLike) -> Path:
     # RLModule.from_checkpoint passes its path to pyarrow's FileSystem.from_uri, which
     # rejects relative paths ("URI has empty scheme"): always hand it an absolute one.
     return Path(checkpoint_dir).expanduser().resolve()
+
+
+def _read_experiment(ckpt: Path) -> dict:
+    """The experiment dict of checkpoint dir ``ckpt`` (ValueError naming the path)."""
+    if not ckpt.is_dir():
+        raise ValueError(f"{ckpt} is not a checkpoint dir: no such directory")
+    exp_file = ckpt / "experiment.json"
+    if not exp_file.is_file():
+        raise ValueError(f"{ckpt} is not a rllib-gnn checkpoint dir: it has no experiment.json "
+                         f"(expected {exp_file})")
+    try:
+        experiment = json.loads(exp_file.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{exp_file} is not valid JSON: {err}") from err
+    if not isinstance(experiment, dict) or "env" not in experiment:
+        raise ValueError(f"{exp_file} must hold the experiment dict (with an 'env' key)")
+    return experiment
+
+
+def _module_ids(ckpt: Path) -> list[str]:
+    """The policy ids saved in checkpoint dir ``ckpt``, sorted."""
+    modules_dir = ckpt / MODULE_SUBDIR
+    return (sorted(p.name for p in modules_dir.iterdir() if p.is_dir())
+            if modules_dir.is_dir() else [])
+
+
+def _load_module(ckpt: Path, policy_id: str, found: Sequence[str]):
+    """Module ``policy_id`` of ``ckpt`` in eval mode on the CPU (``found``: the ids there)."""
+    from ray.rllib.core.rl_module.rl_module import RLModule
+
+    module_dir = ckpt / MODULE_SUBDIR / policy_id
+    if not (module_dir / "class_and_ctor_args.pkl").is_file():
+        have = f"it has {list(found)}" if found else "there is none"
+        raise ValueError(f"{ckpt} is not a checkpoint dir with module {policy_id!r}: expected "
+                         f"the module dir {module_dir} ({have})")
+    module = RLModule.from_checkpoint(str(module_dir))
+    # from_checkpoint returns the module in TRAINING mode: switch off dropout etc.
+    return module.to("cpu").eval()
 
 
 def load_policy(checkpoint_dir: str | os.PathLike, policy_id: str | None = None
@@ -87,36 +131,43 @@ def load_policy(checkpoint_dir: str | os.PathLike, policy_id: str | None = None
         ValueError: naming the path, when it is not such a checkpoint dir (missing
             ``experiment.json`` or module dir) or the policy id is ambiguous / unknown.
     """
-    from ray.rllib.core.rl_module.rl_module import RLModule
-
     ckpt = _checkpoint_path(checkpoint_dir)
-    if not ckpt.is_dir():
-        raise ValueError(f"{ckpt} is not a checkpoint dir: no such directory")
-    exp_file = ckpt / "experiment.json"
-    if not exp_file.is_file():
-        raise ValueError(f"{ckpt} is not a rllib-gnn checkpoint dir: it has no experiment.json "
-                         f"(expected {exp_file})")
-    try:
-        experiment = json.loads(exp_file.read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{exp_file} is not valid JSON: {err}") from err
-    if not isinstance(experiment, dict) or "env" not in experiment:
-        raise ValueError(f"{exp_file} must hold the experiment dict (with an 'env' key)")
-
-    modules_dir = ckpt / MODULE_SUBDIR
-    found = (sorted(p.name for p in modules_dir.iterdir() if p.is_dir())
-             if modules_dir.is_dir() else [])
+    experiment = _read_experiment(ckpt)
+    found = _module_ids(ckpt)
     if policy_id is None:
         policy_id = DEFAULT_POLICY if DEFAULT_POLICY in found or len(found) != 1 else found[0]
-    module_dir = modules_dir / policy_id
-    if not (module_dir / "class_and_ctor_args.pkl").is_file():
-        have = f"it has {found}" if found else "there is none"
-        raise ValueError(f"{ckpt} is not a checkpoint dir with module {policy_id!r}: expected "
-                         f"the module dir {module_dir} ({have})")
-    module = RLModule.from_checkpoint(str(module_dir))
-    # from_checkpoint returns the module in TRAINING mode: switch off dropout etc.
-    module = module.to("cpu").eval()
-    return module, experiment
+    return _load_module(ckpt, policy_id, found), experiment
+
+
+def load_team(checkpoint_dir: str | os.PathLike) -> tuple[Any, Callable | None, dict]:
+    """The checkpoint's policy in the form :func:`policy_player` takes, and its experiment.
+
+    Returns:
+        ``(policy, policy_mapping_fn, experiment)``: for a multi-agent experiment with
+        ``multi_agent.policies: per_agent``, a dict policy id -> module of every module of
+        the checkpoint and the training's mapping fn
+        (:data:`rllib_gnn.trainable.POLICY_MAPPING`); else :func:`load_policy`'s module
+        (which acts for every agent) and None.
+
+    Raises:
+        ValueError: as :func:`load_policy`; a per_agent checkpoint without modules; an
+            unknown ``multi_agent.policies``.
+    """
+    from rllib_gnn.trainable import POLICY_MAPPING
+
+    ckpt = _checkpoint_path(checkpoint_dir)
+    experiment = _read_experiment(ckpt)
+    sharing = require_choice("multi_agent.policies",
+                             (experiment.get("multi_agent") or {}).get("policies", "shared"),
+                             POLICY_MAPPING)
+    if not catalog_entry(experiment["env"]).multi_agent or sharing == "shared":
+        return load_policy(ckpt)[0], None, experiment
+    found = _module_ids(ckpt)
+    if not found:
+        raise ValueError(f"{ckpt} is not a checkpoint dir of per_agent policies: "
+                         f"{ckpt / MODULE_SUBDIR} holds no module dir")
+    return ({pid: _load_module(ckpt, pid, found) for pid in found}, POLICY_MAPPING[sharing],
+            experiment)
 
 
 # ---------------------------------------------------------------------------- env config
@@ -167,6 +218,31 @@ class _Sized:
         return self.cache[key]
 
 
+def _policy_for(module, policy_mapping_fn: Callable | None) -> Callable[[Any], _Sized]:
+    """``agent id -> the _Sized module acting for it``: ``module`` for every agent, or with
+    a dict policy id -> module, ``module[policy_mapping_fn(agent)]``."""
+    if not isinstance(module, Mapping):
+        if policy_mapping_fn is not None:
+            raise ValueError("policy_mapping_fn needs a dict of modules (policy id -> module), "
+                             f"got one {type(module).__name__}")
+        sized = _Sized(module)
+        return lambda agent: sized
+    if policy_mapping_fn is None:
+        raise ValueError("a dict of modules (policy id -> module) needs policy_mapping_fn "
+                         "(agent id -> policy id)")
+    by_policy = {pid: _Sized(m) for pid, m in module.items()}
+
+    def for_agent(agent) -> _Sized:
+        pid = policy_mapping_fn(agent)
+        if pid not in by_policy:
+            raise ValueError(
+                f"agent {agent!r} maps to policy {pid!r}, which the checkpoint does not have "
+                f"(trained policies: {sorted(by_policy)}); independent (per_agent) policies "
+                "play only the agents of training, so the team may not be larger")
+        return by_policy[pid]
+    return for_agent
+
+
 @contextlib.contextmanager
 def _inference_threads():
     """Torch intra-op threads = :data:`INFERENCE_THREADS` for the duration (then restored).
@@ -185,23 +261,23 @@ def _inference_threads():
             torch.set_num_threads(before)
 
 
-def _episode(sized: _Sized, env, seed: int | None, explore: bool,
+def _episode(policy_for: Callable[[Any], _Sized], env, seed: int | None, explore: bool,
              generator: torch.Generator | None) -> dict:
-    """One episode of ``env`` (single- or multi-agent) with the shared module."""
+    """One episode of ``env`` (single- or multi-agent), each agent on ``policy_for(agent)``."""
     with _inference_threads():
-        return _play(sized, env, seed, explore, generator)
+        return _play(policy_for, env, seed, explore, generator)
 
 
-def _play(sized: _Sized, env, seed: int | None, explore: bool,
+def _play(policy_for: Callable[[Any], _Sized], env, seed: int | None, explore: bool,
           generator: torch.Generator | None) -> dict:
     if _is_multi_agent(env):
         def choose_all(env, obs: dict) -> dict:
-            return {agent: compute_action(sized(env.observation_space(agent),
-                                                env.action_space(agent)),
+            return {agent: compute_action(policy_for(agent)(env.observation_space(agent),
+                                                            env.action_space(agent)),
                                           agent_obs, explore, generator=generator)[0]
                     for agent, agent_obs in obs.items()}
         return play_parallel(env, choose_all, seed=seed)
-    module = sized(env.observation_space, env.action_space)
+    module = policy_for(None)(env.observation_space, env.action_space)
 
     def choose(env, obs: dict) -> int:
         return compute_action(module, obs, explore, generator=generator)[0]
@@ -216,20 +292,23 @@ def _generator(seed: int | None, rollout: int) -> torch.Generator | None:
     return torch.Generator().manual_seed(int(state[0]))
 
 
-def policy_player(module, explore: bool = False) -> Callable[[Any, int | None], dict]:
+def policy_player(module, explore: bool = False, *,
+                  policy_mapping_fn: Callable | None = None) -> Callable[[Any, int | None], dict]:
     """A ``player(env, seed) -> final info`` for :func:`envs.compare.compare`.
 
     Plays one episode with :func:`~rllib_gnn.inference.compute_action`: the greedy argmax,
     or with ``explore`` a sample of the masked distribution (seeded from the episode seed,
     so reproducible). The module is resized to the env's spaces once per space shape (so
-    graphs larger than in training work). Multi-agent envs: the module acts for every
-    agent on its own observation. Torch runs on :data:`INFERENCE_THREADS` thread(s) while
-    the episode plays.
+    graphs larger than in training work). Multi-agent envs: each agent acts on its own
+    observation, with ``module``, or, when ``module`` is a dict policy id -> module, with
+    ``module[policy_mapping_fn(agent)]`` (ValueError naming an agent whose policy is not
+    there). Torch runs on :data:`INFERENCE_THREADS` thread(s) while the episode plays.
     """
-    sized = _Sized(module)
+    policy_for = _policy_for(module, policy_mapping_fn)
 
     def player(env, seed: int | None = None) -> dict:
-        return _episode(sized, env, seed, explore, _generator(seed, 0) if explore else None)
+        return _episode(policy_for, env, seed, explore,
+                        _generator(seed, 0) if explore else None)
     return player
 
 
@@ -243,7 +322,8 @@ def _entry_of(env) -> EnvEntry:
 
 
 def best_of_k_player(module, k: int, entry: EnvEntry | str | None = None,
-                     include_greedy: bool = True) -> Callable[[Any, int | None], dict]:
+                     include_greedy: bool = True, *, policy_mapping_fn: Callable | None = None
+                     ) -> Callable[[Any, int | None], dict]:
     """A player that, per episode seed, keeps the best of several rollouts.
 
     Each rollout resets the env with the same seed, so all play the same graph. The
@@ -255,19 +335,21 @@ def best_of_k_player(module, k: int, entry: EnvEntry | str | None = None,
     Args:
         entry: the env's catalog entry or name, for its metric and goal; by default looked
             up from the env's class.
+        policy_mapping_fn: with a dict of modules, as :func:`policy_player`.
     """
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
         raise ValueError(f"k must be an int >= 1 (sampled rollouts per episode), got {k!r}")
     if isinstance(entry, str):
         entry = catalog_entry(entry)
-    sized = _Sized(module)
+    policy_for = _policy_for(module, policy_mapping_fn)
 
     def player(env, seed: int | None = None) -> dict:
         the_entry = entry or _entry_of(env)
         sign = 1.0 if the_entry.goal == "min" else -1.0
-        candidates = [_episode(sized, env, seed, True, _generator(seed, j + 1)) for j in range(k)]
+        candidates = [_episode(policy_for, env, seed, True, _generator(seed, j + 1))
+                      for j in range(k)]
         if include_greedy:
-            candidates.insert(0, _episode(sized, env, seed, False, None))
+            candidates.insert(0, _episode(policy_for, env, seed, False, None))
         scores = [sign * float(info[the_entry.metric]) for info in candidates]
         best = dict(candidates[int(np.argmin(scores))])
         best["rollouts"] = len(candidates)
@@ -342,12 +424,18 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
     Returns:
         One row per player (``policy``, ``policy_best_of_K``, then the baselines): the
         rows of :func:`envs.compare.compare` (``<metric>_mean``, ``<metric>_std``,
-        ``length_mean``, ``ratio_to_<reference>``) plus ``ratio_to_<reference>_std`` and,
-        for policy rows, ``wall_s`` (seconds for all its episodes) and
+        ``<key>_mean`` / ``<key>_std`` of the entry's ``extra_metrics`` the episodes report,
+        e.g. ``worst_idleness``, ``success`` and ``path_ratio`` (over successful episodes
+        only), ``length_mean``, ``ratio_to_<reference>``) plus ``ratio_to_<reference>_std``
+        and, for policy rows, ``wall_s`` (seconds for all its episodes) and
         ``wall_s_per_episode``.
+
+    Raises:
+        ValueError: a bad checkpoint dir or argument; a per_agent checkpoint evaluated on
+            a larger team than in training (naming the agent and the trained policies).
     """
     ckpt = _checkpoint_path(checkpoint_dir)
-    module, experiment = load_policy(ckpt)
+    module, mapping, experiment = load_team(ckpt)
     entry = catalog_entry(experiment["env"])
     defaults = experiment.get("evaluation") or {}
     if env_overrides is None:
@@ -360,9 +448,10 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
         raise ValueError(f"sample must be >= 0 (0: no best-of-K row), got {sample}")
     config = evaluation_env_config(experiment, env_overrides)
 
-    players: dict[str, Callable] = {"policy": policy_player(module)}
+    players: dict[str, Callable] = {"policy": policy_player(module, policy_mapping_fn=mapping)}
     if sample > 0:
-        players[f"policy_best_of_{sample}"] = best_of_k_player(module, sample, entry)
+        players[f"policy_best_of_{sample}"] = best_of_k_player(module, sample, entry,
+                                                               policy_mapping_fn=mapping)
     players.update({name: entry.baseline(name) for name in entry.baselines})
     logs = {name: {"seeds": [], entry.metric: [], "wall_s": []} for name in players}
     recorded = {name: _recording(p, entry.metric, logs[name]) for name, p in players.items()}
@@ -397,13 +486,10 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
 
 
 # ---------------------------------------------------------------------------- display
-def _cell(value: Any) -> str:
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
-
-
 def format_evaluation(rows: Sequence[dict]) -> str:
     """The rows as a plain-text table; each ``X_mean``/``X_std`` (or ``X``/``X_std``) pair
-    becomes one ``X`` column showing ``mean ± std``."""
+    becomes one ``X`` column showing ``mean ± std``; a NaN (no episode of the player
+    reported the key) shows as ``-``."""
     if not rows:
         return ""
     shown = []
@@ -414,10 +500,10 @@ def format_evaluation(rows: Sequence[dict]) -> str:
                 continue
             base = key[:-5] if key.endswith("_mean") else key
             std = row.get(f"{base}_std")
-            if isinstance(value, float) and isinstance(std, float):
+            if isinstance(value, float) and isinstance(std, float) and not math.isnan(value):
                 line[base] = f"{value:.4f} ± {std:.4f}"
             else:
-                line[base] = _cell(value)
+                line[base] = format_cell(value)
         shown.append(line)
     keys: list[str] = []
     for line in shown:

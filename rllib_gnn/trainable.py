@@ -43,6 +43,10 @@ def own_policy(agent_id: str, episode: Any = None, **kwargs: Any) -> str:
     return agent_id
 
 
+#: The policy mapping fn of each ``multi_agent.policies`` value of an experiment.
+POLICY_MAPPING = {"shared": shared_policy, "per_agent": own_policy}
+
+
 def build_algorithm_config(experiment: dict[str, Any]):
     """The RLlib ``AlgorithmConfig`` of a resolved experiment dict."""
     register_envs()
@@ -59,11 +63,10 @@ def build_algorithm_config(experiment: dict[str, Any]):
         # RLlib's multi-agent env check steps unmasked random actions, which a masked env
         # rejects by design; PettingZoo's mask-aware parallel_api_test covers these envs.
         config.environment(disable_env_checking=True)
-        if experiment["multi_agent"]["policies"] == "shared":
-            policies, mapping = [SHARED_POLICY], shared_policy
-        else:
-            policies, mapping = entry.make(experiment["env_config"]).possible_agents, own_policy
-        config.multi_agent(policies=set(policies), policy_mapping_fn=mapping)
+        sharing = experiment["multi_agent"]["policies"]
+        policies = ([SHARED_POLICY] if sharing == "shared"
+                    else entry.make(experiment["env_config"]).possible_agents)
+        config.multi_agent(policies=set(policies), policy_mapping_fn=POLICY_MAPPING[sharing])
         spec = MultiRLModuleSpec(rl_module_specs={pid: spec for pid in policies})
     config.rl_module(rl_module_spec=spec)
     config.callbacks(ProblemMetricsCallback)

@@ -20,28 +20,54 @@ from envs.mvc.multi import MinVertexCoverParallelEnv
 from envs.mvc.solvers import exact_mvc, greedy_choice, greedy_mvc
 from envs.rollout import play, play_parallel
 
-__all__ = ["exact_mvc", "greedy_choice", "greedy_mvc", "play_exact", "play_greedy",
-           "play_greedy_parallel", "play_random"]
+__all__ = ["exact_mvc", "greedy_choice", "greedy_mvc", "play_exact", "play_exact_parallel",
+           "play_greedy", "play_greedy_parallel", "play_random"]
 
 
 # ---------------------------------------------------------------------------- players
+class _ExactPlan:
+    """The ILP optimum of the env's episode graph (solved once per episode) and its nodes
+    the env still allows, in id order.
+
+    A node once invalid stays invalid (in the cover, or with ``mask_useless`` touching no
+    uncovered edge), so skipping it never drops a node needed later.
+    """
+
+    def __init__(self) -> None:
+        self.graph = None
+        self.nodes = np.zeros(0, np.int64)
+
+    def pending(self, env: MinVertexCoverEnv | MinVertexCoverParallelEnv) -> np.ndarray:
+        """The optimum's nodes that are valid picks now (never empty before the end)."""
+        if self.graph is not env.graph:  # a new episode: solve it once
+            self.graph, self.nodes = env.graph, exact_mvc(env.graph)[0]
+        pending = self.nodes[env.valid_actions[self.nodes]]
+        if not len(pending):
+            raise RuntimeError("the exact cover ran out of nodes before the graph was covered")
+        return pending
+
+
 def play_exact(env: MinVertexCoverEnv, seed: int | None = None) -> dict[str, Any]:
     """Play one episode adding the ILP optimum's nodes in id order, skipping any node the
     env no longer allows (with ``mask_useless``, a node whose edges are all covered)."""
-    plan: dict[str, Any] = {"graph": None, "nodes": [], "next": 0}
+    plan = _ExactPlan()
+    return play(env, lambda env, obs: int(plan.pending(env)[0]), seed=seed)
 
-    def choose(env: MinVertexCoverEnv, obs: dict) -> int:
-        if plan["graph"] is not env.graph:  # a new episode: solve it once
-            plan.update(graph=env.graph, nodes=exact_mvc(env.graph)[0].tolist(), next=0)
-        valid = env.valid_actions
-        while plan["next"] < len(plan["nodes"]):
-            node = plan["nodes"][plan["next"]]
-            plan["next"] += 1
-            if valid[node]:
-                return node
-        raise RuntimeError("the exact cover ran out of nodes before the graph was covered")
 
-    return play(env, choose, seed=seed)
+def play_exact_parallel(env: MinVertexCoverParallelEnv,
+                        seed: int | None = None) -> dict[str, Any]:
+    """Play one episode of the parallel env adding the ILP optimum's nodes, K per step: the
+    live agents take the next distinct nodes of :func:`play_exact`'s order; agents left
+    once they run out repeat agent_0's pick (a void duplicate). The cover weight is the
+    optimum's."""
+    plan = _ExactPlan()
+
+    def choose(env: MinVertexCoverParallelEnv, obs: dict) -> dict[str, int]:
+        picks = plan.pending(env)[:len(env.agents)].tolist()
+        picks += picks[:1] * (len(env.agents) - len(picks))
+        return dict(zip(env.agents, picks))
+
+    return play_parallel(env, choose, seed=seed)
 
 
 def play_greedy(env: MinVertexCoverEnv, seed: int | None = None) -> dict[str, Any]:

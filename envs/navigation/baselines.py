@@ -4,7 +4,8 @@ The players run an env to its end via :func:`envs.rollout.play` / ``play_paralle
 return the env's final info (``success``, ``path_length``, ``shortest_path_length``,
 ``graph_nodes``, ``path_ratio`` on success) plus ``return`` and ``length``. The parallel
 players return the team's metrics under the same keys
-(:meth:`~envs.navigation.multi.NavigationParallelEnv.team_info`).
+(:meth:`~envs.navigation.multi.NavigationParallelEnv.team_info`, which ``play_parallel``
+returns for this env).
 """
 
 from __future__ import annotations
@@ -92,17 +93,9 @@ def play_shortest_path_parallel(env, seed: int | None = None) -> dict[str, Any]:
     Without ``exclusive_nodes`` every agent arrives along a shortest path. With it, agents
     may block each other (and can deadlock until truncation): a baseline, not an optimum.
     """
-    out = play_parallel(env, ShortestPathPolicy(), seed=seed)
-    return _team_result(env, out)
+    return play_parallel(env, ShortestPathPolicy(), seed=seed)
 
 
 def play_random_parallel(env, seed: int | None = None) -> dict[str, Any]:
     """One episode of the parallel env, every agent walking at random."""
-    out = play_parallel(env, RandomPolicy(seed), seed=seed)
-    return _team_result(env, out)
-
-
-def _team_result(env, out: dict[str, Any]) -> dict[str, Any]:
-    """The team's metrics with ``play_parallel``'s return and length (its merged per-agent
-    info is dropped: the last agent's ``path_ratio`` must not pass for the team's)."""
-    return {**env.unwrapped.team_info(), "return": out["return"], "length": out["length"]}
+    return play_parallel(env, RandomPolicy(seed), seed=seed)

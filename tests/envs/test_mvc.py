@@ -17,6 +17,7 @@ from envs.mvc import (
     exact_mvc,
     greedy_mvc,
     play_exact,
+    play_exact_parallel,
     play_greedy,
     play_greedy_parallel,
     play_random,
@@ -401,6 +402,24 @@ def test_parallel_greedy_builds_the_greedy_cover(num_agents):
         assert info["cover_size"] == len(nodes)
         assert info["length"] == math.ceil(len(nodes) / num_agents)
         assert info["return"] == pytest.approx(-num_agents * weight)
+
+
+@pytest.mark.parametrize("num_agents", [1, 2, 3])
+@pytest.mark.parametrize("config", [{}, {"mask_useless": False},
+                                    {"invalid_action": "penalty"}])
+def test_parallel_exact_builds_an_optimal_cover(num_agents, config):
+    env = MinVertexCoverParallelEnv(graphs={"preset": "blog_mvc", "split": "test"},
+                                    num_agents=num_agents, reference="exact", **config)
+    for seed in range(3):
+        info = play_exact_parallel(env, seed=seed)
+        nodes, weight = exact_mvc(env.graph)
+        assert info["uncovered_edges"] == 0 and info["invalid_actions"] == 0
+        assert info["cover_weight"] == pytest.approx(weight, abs=1e-9)
+        assert info["cover_ratio"] == pytest.approx(1.0)
+        assert info["length"] <= math.ceil(len(nodes) / num_agents)
+        if config.get("mask_useless") is False:  # every optimal node is added, K per step
+            assert info["cover_size"] == len(nodes)
+            assert info["length"] == math.ceil(len(nodes) / num_agents)
 
 
 # ---------------------------------------------------------------------------- reference ratio

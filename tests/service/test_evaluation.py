@@ -1,8 +1,10 @@
 """`evaluate`: a checkpoint's policy vs the baselines on the same (larger) seeded graphs.
 
 One tiny PPO run on MVC (15-node training graphs, 1 iteration) is checkpointed once for
-the module; the policy is then evaluated on 20- and 100-node graphs. The players, the
-env-config rule and the file writing are also checked without Ray, on untrained modules.
+the module; the policy is then evaluated on 20- and 100-node graphs. An untrained per_agent
+MVC-team checkpoint shows each agent playing its own module. The players, the env-config
+rule, the extra metrics and the file writing are also checked without Ray, on untrained
+modules.
 """
 
 import csv
@@ -222,6 +224,7 @@ def test_best_of_k_maximises_when_the_goal_is_max():
 
 def test_multi_agent_evaluation_shares_one_module_across_agents(tmp_path):
     from envs.catalog import entry
+    from envs.mvc import exact_mvc
 
     train = {**TRAIN_ENV_CONFIG, "num_agents": 2}
     module = _fresh_module(entry("mvc-multi").make(train), "node")
@@ -229,10 +232,119 @@ def test_multi_agent_evaluation_shares_one_module_across_agents(tmp_path):
     module.save_to_path(str(ckpt / evaluation.MODULE_SUBDIR / "default_policy"))
     (ckpt / "experiment.json").write_text(json.dumps(_experiment("mvc-multi", train)))
     rows = evaluate(ckpt, TEST_GRAPHS, episodes=2, sample=1)
-    assert [r["player"] for r in rows] == ["policy", "policy_best_of_1", "greedy"]
+    assert [r["player"] for r in rows] == ["policy", "policy_best_of_1", "exact", "greedy"]
     assert all(np.isfinite(r["cover_weight_mean"]) and r["cover_weight_mean"] > 0 for r in rows)
-    assert rows[2]["ratio_to_greedy"] == pytest.approx(1.0)
-    assert len(list((tmp_path / "evaluations").glob("trial_0-checkpoint_000000-*.json"))) == 1
+    # The team's cover weight over the exact optimum, beside the greedy heuristic.
+    by_player = {r["player"]: r for r in rows}
+    assert by_player["exact"]["ratio_to_exact"] == pytest.approx(1.0)
+    assert by_player["greedy"]["ratio_to_exact"] >= 1 - 1e-9
+    assert by_player["policy"]["ratio_to_exact"] >= 1 - 1e-9
+    env = entry("mvc-multi").make({**TEST_GRAPHS, "num_agents": 2})
+    optimum = []
+    for seed in range(2):
+        env.reset(seed=seed)
+        optimum.append(exact_mvc(env.graph)[1])
+    (record,) = (tmp_path / "evaluations").glob("trial_0-checkpoint_000000-*.json")
+    per = json.loads(record.read_text())["per_episode"]
+    np.testing.assert_allclose(per["exact"], optimum)  # the ILP optimum of each episode
+    assert by_player["policy"]["ratio_to_exact"] == pytest.approx(
+        np.mean(np.array(per["policy"]) / optimum))
+
+
+def test_patrol_team_rows_show_average_and_worst_idleness_beside_both_heuristics():
+    from envs.catalog import entry
+    from envs.compare import compare
+
+    team = entry("patrol-multi")
+    config = {"max_steps": 30}
+    players = {"policy": policy_player(_fresh_module(team.make(config), "neighbour")),
+               **{name: team.baseline(name) for name in team.baselines}}
+    rows = compare(team, players, config, episodes=2)
+    assert [r["player"] for r in rows] == ["policy", "greedy_idleness", "random_walk"]
+    for row in rows:
+        assert np.isfinite(row["worst_idleness_mean"]) and np.isfinite(row["worst_idleness_std"])
+        assert row["worst_idleness_mean"] >= row["avg_idleness_mean"] > 0, row
+    header = format_evaluation(rows).splitlines()[0].split()
+    assert header[:4] == ["player", "episodes", "avg_idleness", "worst_idleness"]
+
+
+# ---------------------------------------------------------------------------- per_agent
+PER_AGENT_TRAIN = {**TRAIN_ENV_CONFIG, "num_agents": 2}
+
+
+@pytest.fixture(scope="module")
+def per_agent_checkpoint(ray_session, tmp_path_factory):
+    """An untrained per_agent mvc-multi checkpoint (modules agent_0, agent_1, as the
+    service's builder names them) whose agent_1 module has all weights zero on disk: its
+    logits are all equal, so it picks the lowest valid node."""
+    import torch
+
+    from rllib_gnn.experiment import resolve_experiment
+    from rllib_gnn.trainable import build_algorithm_config
+
+    experiment = resolve_experiment({**TINY_MVC, "env": "mvc-multi",
+                                     "env_config": PER_AGENT_TRAIN,
+                                     "multi_agent": {"policies": "per_agent"}})
+    algo = build_algorithm_config(experiment).build_algo()
+    ckpt = tmp_path_factory.mktemp("run") / "trial_0" / "checkpoint_000000"
+    try:
+        algo.save_to_path(str(ckpt))
+    finally:
+        algo.stop()
+    (ckpt / "experiment.json").write_text(json.dumps(experiment, default=str))
+    zeroed, _ = load_policy(ckpt, "agent_1")
+    with torch.no_grad():
+        for param in zeroed.parameters():
+            param.zero_()
+    zeroed.save_to_path(str(ckpt / evaluation.MODULE_SUBDIR / "agent_1"))
+    return ckpt
+
+
+def _team_cover_weights(modules: dict, seeds) -> list[float]:
+    """Cover weights of the mvc-multi test episodes with ``modules[agent]`` per agent."""
+    from envs.catalog import entry
+    from envs.rollout import play_parallel
+    from rllib_gnn.inference import compute_action, resize_module
+
+    env = entry("mvc-multi").make({**TEST_GRAPHS, "num_agents": 2})
+    sized = {a: resize_module(m, env.observation_space(a), env.action_space(a))
+             for a, m in modules.items()}
+    choose = lambda env, obs: {a: compute_action(sized[a], o)[0] for a, o in obs.items()}  # noqa: E731
+    return [play_parallel(env, choose, seed=s)["cover_weight"] for s in seeds]
+
+
+def test_a_per_agent_checkpoint_plays_each_agent_with_its_own_module(per_agent_checkpoint,
+                                                                     tmp_path):
+    policy, mapping, experiment = evaluation.load_team(per_agent_checkpoint)
+    assert sorted(policy) == ["agent_0", "agent_1"] and mapping("agent_1") == "agent_1"
+    assert experiment["multi_agent"] == {"policies": "per_agent"}
+    rows = evaluate(per_agent_checkpoint, TEST_GRAPHS, episodes=3, out=tmp_path)
+    assert [r["player"] for r in rows] == ["policy", "exact", "greedy"]
+    assert rows[0]["ratio_to_exact"] >= 1 - 1e-9
+    (record,) = tmp_path.glob("*.json")
+    per = json.loads(record.read_text())["per_episode"]
+    own = _team_cover_weights(policy, per["seeds"])
+    np.testing.assert_allclose(per["policy"], own)
+    # Not vacuous: one module for both agents (either one) plays other covers.
+    for shared in ("agent_0", "agent_1"):
+        other = _team_cover_weights(dict.fromkeys(policy, policy[shared]), per["seeds"])
+        assert not np.allclose(other, own), f"{shared} for both agents plays the same covers"
+
+
+def test_a_per_agent_checkpoint_cannot_play_a_larger_team(per_agent_checkpoint, tmp_path):
+    with pytest.raises(ValueError, match=r"agent 'agent_2'.*\['agent_0', 'agent_1'\]"):
+        evaluate(per_agent_checkpoint, {**TEST_GRAPHS, "num_agents": 3}, episodes=1,
+                 out=tmp_path)
+
+
+def test_a_dict_of_modules_needs_a_mapping_fn():
+    from envs.catalog import entry
+
+    module = _fresh_module(entry("mvc").make(TRAIN_ENV_CONFIG), "node")
+    with pytest.raises(ValueError, match="needs policy_mapping_fn"):
+        policy_player({"agent_0": module})
+    with pytest.raises(ValueError, match="policy_mapping_fn needs a dict of modules"):
+        best_of_k_player(module, 1, "mvc", policy_mapping_fn=lambda agent: agent)
 
 
 # ---------------------------------------------------------------------------- files
@@ -262,3 +374,13 @@ def test_format_evaluation_shows_mean_plus_minus_std():
     assert "2.0000 ± 0.5000" in lines[2] and "1.2500 ± 0.1250" in lines[2]
     assert "1.6000 ± 0.2500" in lines[3] and "1.0000 ± 0.0000" in lines[3]
     assert format_evaluation([]) == ""
+
+
+def test_format_evaluation_shows_a_metric_no_episode_reported_as_a_dash():
+    rows = [{"player": "shortest_path", "success_mean": 1.0, "success_std": 0.0,
+             "path_ratio_mean": 1.0, "path_ratio_std": 0.0},
+            {"player": "stay", "success_mean": 0.0, "success_std": 0.0,
+             "path_ratio_mean": float("nan"), "path_ratio_std": float("nan")}]
+    lines = format_evaluation(rows).splitlines()
+    assert lines[0].split() == ["player", "success", "path_ratio"]
+    assert lines[3].split() == ["stay", "0.0000", "±", "0.0000", "-"]
