@@ -19,14 +19,16 @@ WINDOW = 100
 
 
 def final_info(episode: Any) -> dict[str, Any]:
-    """The last info of an episode; for a multi-agent episode, every agent's merged."""
-    infos = episode.get_infos(-1)
-    if isinstance(episode, MultiAgentEpisode):
-        merged: dict[str, Any] = {}
-        for info in infos.values():
-            merged.update(info)
-        return merged
-    return dict(infos or {})
+    """The last info of an episode. For a multi-agent episode: the team's metrics where the
+    env reports them under ``"team"`` (agents that end at different steps, as in
+    navigation), else every agent's last info merged (team envs give all agents the same)."""
+    if not isinstance(episode, MultiAgentEpisode):
+        return dict(episode.get_infos(-1) or {})
+    merged: dict[str, Any] = {}
+    for agent_episode in episode.agent_episodes.values():
+        if len(agent_episode):
+            merged.update(agent_episode.get_infos(-1) or {})
+    return dict(merged.get("team", merged))
 
 
 class ProblemMetricsCallback(RLlibCallback):

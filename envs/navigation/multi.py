@@ -79,7 +79,8 @@ class NavigationParallelEnv(TeamParallelEnv):
     still walking is truncated after ``max_steps`` steps (default 4 x the graph's nodes).
     An agent's final ``info`` holds ``success``, ``path_length``, ``shortest_path_length``,
     ``graph_nodes`` and, on success only, ``path_ratio`` (as the single-agent env).
-    :meth:`team_info` gives the team's metrics under the same keys.
+    :meth:`team_info` gives the team's metrics under the same keys; the final infos of the
+    team's last step also carry them, under ``"team"``.
 
     ## Arguments
 
@@ -130,6 +131,10 @@ class NavigationParallelEnv(TeamParallelEnv):
             rew[agent] = float(rewards[i])
             terms[agent], truncs[agent] = bool(terminated[i]), bool(truncated[i])
         infos = self._finish_step(terms, truncs, lambda a: self.core.end_info(self._index[a]))
+        if not self.agents:  # the team's last step: its metrics beside each agent's own
+            team = self.team_info()
+            for info in infos.values():
+                info["team"] = team
         return obs, rew, terms, truncs, infos
 
     def team_info(self) -> dict[str, Any]:

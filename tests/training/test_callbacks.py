@@ -1,0 +1,48 @@
+"""The problem-metric callback reads a multi-agent episode's team metrics."""
+
+from __future__ import annotations
+
+import pytest
+from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
+
+from envs.navigation import NavigationParallelEnv
+from envs.navigation.baselines import ShortestPathPolicy
+from rllib_gnn.callbacks import final_info
+
+
+def recorded_nav_episode(seed: int) -> tuple[MultiAgentEpisode, NavigationParallelEnv, set]:
+    """A nav-multi episode of shortest-path walkers as RLlib's env runner records it, and
+    the steps at which agents finished."""
+    env = NavigationParallelEnv(num_agents=3)
+    policy = ShortestPathPolicy()
+    obs, infos = env.reset(seed=seed)
+    episode = MultiAgentEpisode(agent_to_module_mapping_fn=lambda agent, episode: "p")
+    episode.add_env_reset(observations=obs, infos=infos)
+    end_steps, step = set(), 0
+    while env.agents:
+        actions = policy(env, obs)
+        obs, rewards, terms, truncs, infos = env.step(actions)
+        step += 1
+        if any(terms[a] or truncs[a] for a in actions):
+            end_steps.add(step)
+        terms["__all__"] = truncs["__all__"] = not env.agents
+        episode.add_env_step(observations=obs, actions=actions, rewards=rewards, infos=infos,
+                             terminateds=terms, truncateds=truncs)
+    return episode, env, end_steps
+
+
+def test_final_info_of_agents_ending_apart_is_the_team_metric():
+    for seed in range(20):
+        episode, env, end_steps = recorded_nav_episode(seed)
+        if len(end_steps) > 1:  # agents reached their goals at different steps
+            break
+    else:
+        pytest.fail("no seed made the shortest-path walkers finish at different steps")
+    info, team = final_info(episode), env.team_info()
+    assert info["path_length"] == pytest.approx(team["path_length"])
+    assert info["success"] == team["success"] == 1.0
+    assert info["path_ratio"] == pytest.approx(team["path_ratio"])
+    # the team's path is the sum over the agents, more than any one agent's
+    last = [episode.agent_episodes[a].get_infos(-1) for a in env.possible_agents]
+    assert team["path_length"] == pytest.approx(sum(i["path_length"] for i in last))
+    assert team["path_length"] > max(i["path_length"] for i in last)
