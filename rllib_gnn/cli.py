@@ -12,7 +12,8 @@ def _cmd_envs(args: argparse.Namespace) -> int:
 
     for name, entry in ENVS.items():
         line = f"{name:16s} {'multi-agent' if entry.multi_agent else 'single-agent':12s} " \
-               f"metric={entry.metric} ({entry.goal})  {entry.summary}"
+               f"metric={entry.metric} ({entry.goal})  baselines={'|'.join(entry.baselines)}" \
+               f"  {entry.summary}"
         print(line)
         if args.spaces:
             env = entry.make(None)

@@ -25,6 +25,14 @@ Schema (every top-level key; ``env`` is the only required one)::
     checkpoint: {frequency: 5, at_end: true, keep: null}
     storage: ./results          # local path or a URI Tune accepts (s3://, gs://, ...)
     seed: 0
+    pretrain:                   # optional: warm-start by imitating a baseline before RL
+      imitate: greedy           #   required: one of the env's baselines (`rllib-gnn envs`)
+      episodes: 100             #   baseline episodes recorded (seeds seed, seed + 1, ...)
+      epochs: 10                #   passes of Adam over the recorded decisions
+      lr: 0.001
+      minibatch_size: 256
+      value_coeff: 1.0          #   weight of the value MSE (vs the baseline's discounted
+                                #   returns) beside the actions' cross-entropy
     tune:
       param_space:              # dotted path -> {grid|choice: [...]} or
         model.encoder: {grid: [gat, gcn, sage]}   # {uniform|loguniform|randint: [lo, hi]}
@@ -53,7 +61,8 @@ ALGORITHMS = ("PPO", "APPO", "IMPALA")
 SAMPLERS = ("grid", "choice", "uniform", "loguniform", "randint")
 SCHEDULERS = ("fifo", "asha", "pbt")
 TOP_LEVEL = ("name", "algorithm", "env", "env_config", "model", "training", "env_runners",
-             "learners", "resources", "fault_tolerance", "failure", "multi_agent", "stop", "evaluation", "checkpoint", "storage", "seed", "tune")
+             "learners", "resources", "fault_tolerance", "failure", "multi_agent", "stop",
+             "evaluation", "checkpoint", "storage", "seed", "pretrain", "tune")
 POLICY_SHARING = ("shared", "per_agent")
 SECTION_KEYS = {
     "multi_agent": {"policies": str},
@@ -62,6 +71,13 @@ SECTION_KEYS = {
     "checkpoint": {"frequency": int, "at_end": bool, "keep": (int, type(None))},
     "tune": {"param_space": dict, "num_samples": int, "scheduler": dict, "metric": str,
              "mode": str, "max_concurrent_trials": int},
+    "pretrain": {"imitate": str, "episodes": int, "epochs": int, "lr": float,
+                 "minibatch_size": int, "value_coeff": (int, float)},
+}
+#: Sections absent unless the file has them; then filled with these defaults.
+OPTIONAL_SECTIONS: dict[str, dict[str, Any]] = {
+    "pretrain": {"episodes": 100, "epochs": 10, "lr": 0.001, "minibatch_size": 256,
+                 "value_coeff": 1.0},
 }
 DEFAULTS: dict[str, Any] = {
     "algorithm": "PPO",
@@ -148,8 +164,9 @@ def resolve_experiment(raw: Mapping[str, Any], source: str = "experiment") -> di
     """Fill defaults into ``raw`` and validate it; raises :class:`ExperimentError`."""
     exp = copy.deepcopy(DEFAULTS)
     for key, value in raw.items():
-        if key in SECTION_KEYS and isinstance(value, dict) and key in exp:
-            exp[key] = {**exp[key], **value}
+        defaults = exp.get(key, OPTIONAL_SECTIONS.get(key)) if key in SECTION_KEYS else None
+        if isinstance(value, dict) and isinstance(defaults, dict):
+            exp[key] = {**defaults, **value}
         else:
             exp[key] = copy.deepcopy(value)
     exp.setdefault("name", "experiment")
@@ -232,11 +249,12 @@ def validate(exp: Mapping[str, Any]) -> list[str]:
                    for key in ("env_config", "model", "training", "env_runners", "learners",
                                "resources", "fault_tolerance", "failure", "multi_agent", "stop",
                                "evaluation", "checkpoint", "tune")]
+    sections_ok.append(_check_type(problems, "pretrain", exp.get("pretrain"), (dict, type(None))))
     if not all(sections_ok) or "env" not in exp:
         return problems  # the checks below read inside every section
 
     for section, keys in SECTION_KEYS.items():
-        for key, value in exp[section].items():
+        for key, value in (exp.get(section) or {}).items():
             if key not in keys:
                 problems.append(f"unknown key {section}.{key}; allowed: {sorted(keys)}")
             else:
@@ -281,6 +299,10 @@ def _validate_tune(exp: Mapping[str, Any]) -> list[str]:
             problems.append(f"{where}: a sweep path starts with one of "
                             f"{[k for k in TOP_LEVEL if k not in ('tune', 'name')]}")
             continue
+        if path.startswith("pretrain.") and not isinstance(exp.get("pretrain"), dict):
+            problems.append(f"{where}: sweeps a key of pretrain, but the experiment has no "
+                            f"pretrain section (add one with pretrain.imitate)")
+            continue
         if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in SAMPLERS:
             problems.append(f"{where} must be one of {{{'|'.join(SAMPLERS)}: ...}}, got {spec!r}")
             continue
@@ -311,8 +333,35 @@ def _sweep_variants(exp: Mapping[str, Any]) -> list[dict[str, Any]]:
     return variants
 
 
+def _validate_pretrain(exp: Mapping[str, Any]) -> list[str]:
+    """The ``pretrain`` section's baseline and ranges (its keys' types are checked already)."""
+    from envs.catalog import ENVS
+
+    section = exp.get("pretrain")
+    if not isinstance(section, dict):
+        return []
+    problems = []
+    baselines = list(ENVS[exp["env"]].baselines)
+    if "imitate" not in section:
+        problems.append(f"pretrain.imitate is required: the baseline of env {exp['env']!r} "
+                        f"to imitate, one of {baselines}")
+    elif isinstance(section["imitate"], str) and section["imitate"] not in baselines:
+        problems.append(f"pretrain.imitate: env {exp['env']!r} has no baseline "
+                        f"{section['imitate']!r}; its baselines: {baselines}")
+    for key, low, strict in (("episodes", 1, False), ("epochs", 1, False),
+                             ("minibatch_size", 1, False), ("lr", 0, True),
+                             ("value_coeff", 0, False)):
+        value = section.get(key)
+        if (isinstance(value, (int, float)) and not isinstance(value, bool)
+                and (value <= low if strict else value < low)):
+            problems.append(f"pretrain.{key} must be {'>' if strict else '>='} {low}, "
+                            f"got {value!r}")
+    return problems
+
+
 def _validate_env_and_model(exp: Mapping[str, Any]) -> list[str]:
-    """Build each swept variant's env once and validate its model config against it."""
+    """Build each swept variant's env once and validate its model config and its
+    ``pretrain`` section against it."""
     from envs.catalog import ENVS
 
     if exp["env"] not in ENVS:
@@ -332,4 +381,5 @@ def _validate_env_and_model(exp: Mapping[str, Any]) -> list[str]:
             validate_model_config(variant["model"])
         except ValueError as err:
             problems.append(f"model: {err}")
+        problems += _validate_pretrain(variant)
     return sorted(set(problems), key=problems.index)

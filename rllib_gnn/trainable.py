@@ -14,10 +14,12 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ray import tune
+from ray.rllib.core import DEFAULT_MODULE_ID
 from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
@@ -28,6 +30,8 @@ from rllib_gnn.module import GraphRLModule
 from rllib_gnn.registration import register_envs
 
 EXPERIMENT_FILE = "experiment.json"
+#: The trial's subfolder holding its imitation-pretrained modules (experiment ``pretrain``).
+PRETRAIN_DIR = "pretrain"
 
 
 SHARED_POLICY = "shared"
@@ -47,8 +51,38 @@ def own_policy(agent_id: str, episode: Any = None, **kwargs: Any) -> str:
 POLICY_MAPPING = {"shared": shared_policy, "per_agent": own_policy}
 
 
-def build_algorithm_config(experiment: dict[str, Any]):
-    """The RLlib ``AlgorithmConfig`` of a resolved experiment dict."""
+def policy_module_specs(experiment: Mapping[str, Any],
+                        pretrained: Mapping[str, str] | None = None) -> dict[str, RLModuleSpec]:
+    """Each policy's ``RLModuleSpec`` by policy id: the one definition of the trained modules.
+
+    A single-agent env has RLlib's ``default_policy``; a multi-agent env has the ids of its
+    ``multi_agent.policies`` (``shared``, or one per agent id). ``pretrained`` maps policy
+    ids to :meth:`RLModule.save_to_path` folders that the algorithm loads at build
+    (``load_state_path``, e.g. from :func:`rllib_gnn.imitation.pretrain`).
+    """
+    entry = ENVS[experiment["env"]]
+    if not entry.multi_agent:
+        policies = [DEFAULT_MODULE_ID]
+    elif experiment["multi_agent"]["policies"] == "shared":
+        policies = [SHARED_POLICY]
+    else:
+        policies = entry.make(experiment["env_config"]).possible_agents
+    unknown = sorted(set(pretrained or {}) - set(policies))
+    if unknown:
+        raise ValueError(f"pretrained modules for unknown policy id(s) {unknown}; the "
+                         f"experiment's policies are {policies}")
+    return {pid: RLModuleSpec(module_class=GraphRLModule, model_config=dict(experiment["model"]),
+                              load_state_path=(pretrained or {}).get(pid))
+            for pid in policies}
+
+
+def build_algorithm_config(experiment: dict[str, Any],
+                           pretrained: Mapping[str, str] | None = None):
+    """The RLlib ``AlgorithmConfig`` of a resolved experiment dict.
+
+    ``pretrained``: policy id -> saved module folder to start from (see
+    :func:`policy_module_specs`); the learners load it at build and sync the env runners.
+    """
     register_envs()
     config = algorithm_config_class(experiment["algorithm"])()
     config.environment(experiment["env"], env_config=dict(experiment["env_config"]))
@@ -57,18 +91,16 @@ def build_algorithm_config(experiment: dict[str, Any]):
     config.resources(**experiment["resources"])
     config.fault_tolerance(**experiment["fault_tolerance"])
     config.training(**experiment["training"])
-    spec = RLModuleSpec(module_class=GraphRLModule, model_config=dict(experiment["model"]))
-    entry = ENVS[experiment["env"]]
-    if entry.multi_agent:
+    specs = policy_module_specs(experiment, pretrained)
+    if ENVS[experiment["env"]].multi_agent:
         # RLlib's multi-agent env check steps unmasked random actions, which a masked env
         # rejects by design; PettingZoo's mask-aware parallel_api_test covers these envs.
         config.environment(disable_env_checking=True)
-        sharing = experiment["multi_agent"]["policies"]
-        policies = ([SHARED_POLICY] if sharing == "shared"
-                    else entry.make(experiment["env_config"]).possible_agents)
-        config.multi_agent(policies=set(policies), policy_mapping_fn=POLICY_MAPPING[sharing])
-        spec = MultiRLModuleSpec(rl_module_specs={pid: spec for pid in policies})
-    config.rl_module(rl_module_spec=spec)
+        config.multi_agent(policies=set(specs),
+                           policy_mapping_fn=POLICY_MAPPING[experiment["multi_agent"]["policies"]])
+        config.rl_module(rl_module_spec=MultiRLModuleSpec(rl_module_specs=specs))
+    else:
+        config.rl_module(rl_module_spec=specs[DEFAULT_MODULE_ID])
     config.callbacks(ProblemMetricsCallback)
     config.debugging(seed=experiment["seed"])
     return config
@@ -92,8 +124,21 @@ class ExperimentTrainable(tune.Trainable):
 
     def setup(self, config: dict[str, Any]) -> None:
         self.experiment = config
-        self.algo = build_algorithm_config(config).build_algo()
         self._entry = ENVS[config["env"]]
+        pretrained = None
+        if config.get("pretrain"):
+            from rllib_gnn.imitation import pretrained_modules  # it builds on this module
+
+            pretrained = pretrained_modules(config, self._trial_dir() / PRETRAIN_DIR)
+        self.algo = build_algorithm_config(config, pretrained).build_algo()
+
+    def _trial_dir(self) -> Path:
+        """The trial's folder in the run's storage when that is a local path (a resumed
+        trial finds what it wrote there), else the trial's working directory."""
+        storage = self._storage  # Tune's StorageContext (None outside Tune)
+        if storage is not None and storage.storage_filesystem.type_name == "local":
+            return Path(storage.trial_fs_path)
+        return Path(self.logdir)
 
     def step(self) -> dict[str, Any]:
         start = time.perf_counter()
