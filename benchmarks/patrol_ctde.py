@@ -77,13 +77,24 @@ def finished_trials(run_dir: str) -> list[dict]:
 
 
 def evaluate_trials(trials: list[dict], episodes: int) -> dict[str, dict]:
-    """Evaluate every checkpoint; rows of the policy per trial and of the heuristics."""
-    from rllib_gnn.evaluation import evaluate
+    """Evaluate every checkpoint; rows of the policy per trial and of the heuristics.
+
+    The policy plays twice: greedy (argmax, ``evaluate``'s ``policy`` row) and sampling its
+    actions (a stochastic policy is a legitimate decentralised patroller: it breaks the
+    loops two argmax agents in the same view can fall into). Both are seeded per episode.
+    """
+    from envs.catalog import entry as catalog_entry
+    from envs.compare import compare
+    from rllib_gnn.evaluation import evaluate, evaluation_env_config, load_policy, policy_player
 
     heuristics: dict[str, dict] = {}
     for trial in trials:
         rows = {row["player"]: row for row in evaluate(trial["checkpoint"], episodes=episodes)}
-        trial["eval"] = rows["policy"]
+        module, experiment = load_policy(trial["checkpoint"])
+        sampled = compare(catalog_entry(experiment["env"]),
+                          {"policy_sampled": policy_player(module, explore=True)},
+                          evaluation_env_config(experiment, {}), episodes)
+        trial["eval"], trial["eval_sampled"] = rows["policy"], sampled[0]
         heuristics = {name: rows[name] for name in HEURISTICS}  # same episodes every trial
     return heuristics
 
@@ -92,13 +103,15 @@ def summary(trials: list[dict], heuristics: dict[str, dict]) -> list[dict]:
     """One row per player: average idleness over the evaluation episodes, mean over seeds."""
     rows = []
     for critic, name in CRITIC_NAMES.items():
-        per_seed = np.array([t["eval"]["avg_idleness_mean"] for t in trials
-                             if t["critic"] == critic])
-        if len(per_seed):
-            rows.append({"player": name, "seeds": len(per_seed),
-                         "avg_idleness": float(per_seed.mean()),
-                         "std_over_seeds": float(per_seed.std()),
-                         "best_seed": float(per_seed.min()), "worst_seed": float(per_seed.max())})
+        for decode, key in (("argmax", "eval"), ("sampled", "eval_sampled")):
+            per_seed = np.array([t[key]["avg_idleness_mean"] for t in trials
+                                 if t["critic"] == critic])
+            if len(per_seed):
+                rows.append({"player": f"{name}, {decode}", "seeds": len(per_seed),
+                             "avg_idleness": float(per_seed.mean()),
+                             "std_over_seeds": float(per_seed.std()),
+                             "best_seed": float(per_seed.min()),
+                             "worst_seed": float(per_seed.max())})
     for name, row in heuristics.items():
         value = row["avg_idleness_mean"]
         rows.append({"player": name, "seeds": "-", "avg_idleness": value,
@@ -132,7 +145,9 @@ def main() -> None:
     table = [{"critic": t["critic"], "seed": t["seed"], "train_s": t["train_s"],
               "env_steps": t["env_steps"], "avg_idleness": t["eval"]["avg_idleness_mean"],
               "avg_idleness_std": t["eval"]["avg_idleness_std"],
-              "worst_idleness": t["eval"].get("worst_idleness_mean", float("nan"))}
+              "worst_idleness": t["eval"]["worst_idleness_mean"],
+              "sampled_avg_idleness": t["eval_sampled"]["avg_idleness_mean"],
+              "sampled_worst_idleness": t["eval_sampled"]["worst_idleness_mean"]}
              for t in trials]
     rows = summary(trials, heuristics)
     print(format_table(table))
