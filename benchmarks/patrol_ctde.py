@@ -79,22 +79,16 @@ def finished_trials(run_dir: str) -> list[dict]:
 def evaluate_trials(trials: list[dict], episodes: int) -> dict[str, dict]:
     """Evaluate every checkpoint; rows of the policy per trial and of the heuristics.
 
-    The policy plays twice: greedy (argmax, ``evaluate``'s ``policy`` row) and sampling its
-    actions (a stochastic policy is a legitimate decentralised patroller: it breaks the
-    loops two argmax agents in the same view can fall into). Both are seeded per episode.
+    The policy plays twice (``evaluate(..., sampled=True)``): greedy (argmax) and sampling
+    its actions, both seeded per episode.
     """
-    from envs.catalog import entry as catalog_entry
-    from envs.compare import compare
-    from rllib_gnn.evaluation import evaluate, evaluation_env_config, load_policy, policy_player
+    from rllib_gnn.evaluation import evaluate
 
     heuristics: dict[str, dict] = {}
     for trial in trials:
-        rows = {row["player"]: row for row in evaluate(trial["checkpoint"], episodes=episodes)}
-        module, experiment = load_policy(trial["checkpoint"])
-        sampled = compare(catalog_entry(experiment["env"]),
-                          {"policy_sampled": policy_player(module, explore=True)},
-                          evaluation_env_config(experiment, {}), episodes)
-        trial["eval"], trial["eval_sampled"] = rows["policy"], sampled[0]
+        rows = {row["player"]: row
+                for row in evaluate(trial["checkpoint"], episodes=episodes, sampled=True)}
+        trial["eval"], trial["eval_sampled"] = rows["policy"], rows["policy_sampled"]
         heuristics = {name: rows[name] for name in HEURISTICS}  # same episodes every trial
     return heuristics
 

@@ -61,7 +61,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from rllib_gnn.evaluation import evaluate, format_evaluation
 
     overrides = json.loads(args.env_config) if args.env_config else None
-    rows = evaluate(args.checkpoint, overrides, args.episodes, args.sample, args.seed, args.out)
+    rows = evaluate(args.checkpoint, overrides, args.episodes, args.sample, args.seed, args.out,
+                    sampled=args.sampled)
     print(format_evaluation(rows))
     return 0
 
@@ -96,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--episodes", type=int, default=None, help="default: the experiment's")
     p.add_argument("--sample", type=int, default=None, metavar="K",
                    help="also report the best of K sampled rollouts per episode")
+    p.add_argument("--sampled", action="store_true",
+                   help="also report the policy sampling its actions instead of the argmax")
     p.add_argument("--seed", type=int, default=0, help="first episode seed")
     p.add_argument("--out", default=None, help="folder for the JSON/CSV tables")
     p.set_defaults(func=_cmd_evaluate)

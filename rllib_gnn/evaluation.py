@@ -405,7 +405,7 @@ def _recording(player: Callable, metric: str, log: dict) -> Callable:
 
 def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = None,
              episodes: int | None = None, sample: int | None = None, seed: int = 0,
-             out: str | os.PathLike | None = None) -> list[dict]:
+             out: str | os.PathLike | None = None, sampled: bool = False) -> list[dict]:
     """Compare the checkpoint's policy with the env's baselines on the same seeded episodes.
 
     Args:
@@ -420,9 +420,13 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
         seed: the first episode seed.
         out: folder for the JSON and CSV; default ``<RUN_DIR>/evaluations`` where RUN_DIR is
             the checkpoint dir's grandparent (``<RUN_DIR>/<trial>/<checkpoint>``).
+        sampled: also the row ``policy_sampled``: the policy sampling its actions (seeded
+            per episode) instead of taking the argmax. A stochastic policy is still a
+            decentralised one; agents sharing a policy can loop when acting by argmax.
 
     Returns:
-        One row per player (``policy``, ``policy_best_of_K``, then the baselines): the
+        One row per player (``policy``, ``policy_sampled``, ``policy_best_of_K``, then the
+        baselines): the
         rows of :func:`envs.compare.compare` (``<metric>_mean``, ``<metric>_std``,
         ``<key>_mean`` / ``<key>_std`` of the entry's ``extra_metrics`` the episodes report,
         e.g. ``worst_idleness``, ``success`` and ``path_ratio`` (over successful episodes
@@ -449,6 +453,9 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
     config = evaluation_env_config(experiment, env_overrides)
 
     players: dict[str, Callable] = {"policy": policy_player(module, policy_mapping_fn=mapping)}
+    if sampled:
+        players["policy_sampled"] = policy_player(module, explore=True,
+                                                  policy_mapping_fn=mapping)
     if sample > 0:
         players[f"policy_best_of_{sample}"] = best_of_k_player(module, sample, entry,
                                                                policy_mapping_fn=mapping)

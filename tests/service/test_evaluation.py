@@ -14,6 +14,7 @@ import os
 import numpy as np
 import pytest
 
+from envs.catalog import entry as catalog_entry
 from rllib_gnn import evaluation
 from rllib_gnn.evaluation import (best_of_k_player, evaluate, evaluation_env_config,
                                   format_evaluation, load_policy, policy_player)
@@ -161,6 +162,21 @@ def test_evaluation_on_100_node_graphs(checkpoint, tmp_path):
     assert len(list(tmp_path.glob("*.csv"))) == 1
     text = format_evaluation(rows)
     assert "policy" in text and "±" in text and "ratio_to_exact" in text
+
+
+def test_the_sampled_row_is_the_seeded_sampling_policy(checkpoint, tmp_path):
+    rows = evaluate(checkpoint, env_overrides=TEST_GRAPHS, episodes=4, out=tmp_path,
+                    sampled=True)
+    assert [r["player"] for r in rows] == ["policy", "policy_sampled", "exact", "greedy",
+                                           "random"]
+    (json_file,) = tmp_path.glob("*.json")
+    per_episode = json.loads(json_file.read_text())["per_episode"]
+    module, experiment = load_policy(checkpoint)
+    env = catalog_entry(experiment["env"]).make(evaluation_env_config(experiment, TEST_GRAPHS))
+    sampling = policy_player(module, explore=True)
+    assert per_episode["policy_sampled"] == [sampling(env, s)["cover_weight"] for s in range(4)]
+    # a 1-iteration policy is far from deterministic: sampling changes some cover
+    assert per_episode["policy_sampled"] != per_episode["policy"]
 
 
 # ---------------------------------------------------------------------------- env config
