@@ -8,6 +8,8 @@ from typing import Any
 import gymnasium as gym
 from pettingzoo import ParallelEnv
 
+from envs.team import team_final_info
+
 
 def play(env: gym.Env, choose: Callable[[gym.Env, dict], Any], seed: int | None = None,
          options: dict | None = None) -> dict[str, Any]:
@@ -29,21 +31,16 @@ def play_parallel(env: ParallelEnv, choose: Callable[[ParallelEnv, dict], dict],
                   seed: int | None = None, options: dict | None = None) -> dict[str, Any]:
     """Run one episode of a PettingZoo ParallelEnv; ``choose(env, obs_by_agent)`` returns actions.
 
-    Returns the env's ``team_info()`` when it has one (envs whose final infos are per agent,
-    e.g. navigation: the team's metrics under the same keys), else the last info of the last
-    agent(s) to finish merged; plus the team ``return`` (sum over agents and steps) and
-    ``length``.
+    Returns the team's final info (:func:`envs.team.team_final_info` of the last infos of
+    the agents as they finish: the team's metrics where the env reports them under
+    ``"team"``, e.g. navigation, else those infos merged) plus the team ``return`` (sum
+    over agents and steps) and ``length``.
     """
     obs, infos = env.reset(seed=seed, options=options)
-    total, length, final = 0.0, 0, {}
+    total, length, finals = 0.0, 0, []
     while env.agents:
         obs, rewards, terms, truncs, infos = env.step(choose(env, obs))
         total += float(sum(rewards.values()))
         length += 1
-        for agent in rewards:
-            if terms[agent] or truncs[agent]:
-                final.update(infos.get(agent, {}))
-    team_info = getattr(env.unwrapped, "team_info", None)
-    if team_info is not None:
-        final = team_info()
-    return {**final, "return": total, "length": length}
+        finals += [infos.get(agent, {}) for agent in rewards if terms[agent] or truncs[agent]]
+    return {**team_final_info(finals), "return": total, "length": length}

@@ -19,6 +19,22 @@ from envs.contract import GRAPH_KEYS, GraphObsSpec
 from envs.graphs import GraphSource
 
 
+# ---------------------------------------------------------------------------- final infos
+#: The final-info key under which an env whose agents end at different steps reports the
+#: team's metrics on the team's last step (same keys as an agent's own final info).
+TEAM_INFO_KEY = "team"
+
+
+def team_final_info(infos: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The team's final info from its agents' last infos: the metrics under
+    :data:`TEAM_INFO_KEY` where the env reports them there, else the infos merged (team
+    envs whose agents end together give every agent the same metrics)."""
+    merged: dict[str, Any] = {}
+    for info in infos:
+        merged.update(info)
+    return dict(merged.get(TEAM_INFO_KEY, merged))
+
+
 # ---------------------------------------------------------------------------- CTDE helpers
 def full_view_spec(view: GraphObsSpec, global_state: bool) -> GraphObsSpec:
     """The observation spec of an env whose agents all see the whole graph: ``view`` plus,

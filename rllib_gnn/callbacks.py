@@ -14,21 +14,19 @@ from ray.rllib.callbacks.callbacks import RLlibCallback
 from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
 
 from envs.catalog import ENVS
+from envs.team import team_final_info
 
 WINDOW = 100
 
 
 def final_info(episode: Any) -> dict[str, Any]:
-    """The last info of an episode. For a multi-agent episode: the team's metrics where the
-    env reports them under ``"team"`` (agents that end at different steps, as in
-    navigation), else every agent's last info merged (team envs give all agents the same)."""
+    """The last info of an episode; for a multi-agent episode the team's
+    (:func:`envs.team.team_final_info` of every agent's last info)."""
     if not isinstance(episode, MultiAgentEpisode):
         return dict(episode.get_infos(-1) or {})
-    merged: dict[str, Any] = {}
-    for agent_episode in episode.agent_episodes.values():
-        if len(agent_episode):
-            merged.update(agent_episode.get_infos(-1) or {})
-    return dict(merged.get("team", merged))
+    return team_final_info(agent_episode.get_infos(-1) or {}
+                           for agent_episode in episode.agent_episodes.values()
+                           if len(agent_episode))
 
 
 class ProblemMetricsCallback(RLlibCallback):

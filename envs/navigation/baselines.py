@@ -3,9 +3,8 @@
 The players run an env to its end via :func:`envs.rollout.play` / ``play_parallel`` and
 return the env's final info (``success``, ``path_length``, ``shortest_path_length``,
 ``graph_nodes``, ``path_ratio`` on success) plus ``return`` and ``length``. The parallel
-players return the team's metrics under the same keys
-(:meth:`~envs.navigation.multi.NavigationParallelEnv.team_info`, which ``play_parallel``
-returns for this env).
+players return the team's metrics under the same keys (the env reports them under
+``"team"`` on the team's last step, which ``play_parallel`` returns).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium import spaces
 
 from envs.navigation.core import NavigationCore, as_action, parse_config
-from envs.team import TeamParallelEnv
+from envs.team import TEAM_INFO_KEY, TeamParallelEnv
 
 
 class NavigationParallelEnv(TeamParallelEnv):
@@ -134,7 +134,7 @@ class NavigationParallelEnv(TeamParallelEnv):
         if not self.agents:  # the team's last step: its metrics beside each agent's own
             team = self.team_info()
             for info in infos.values():
-                info["team"] = team
+                info[TEAM_INFO_KEY] = team
         return obs, rew, terms, truncs, infos
 
     def team_info(self) -> dict[str, Any]:
