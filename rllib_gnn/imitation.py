@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+import tree  # dm-tree: RLlib's own nested-structure helper
 from ray.rllib.core import DEFAULT_MODULE_ID
 from ray.rllib.core.columns import Columns
 from scipy.signal import lfilter
@@ -63,20 +64,9 @@ class Demonstrations:
 
     def subset(self, keep: np.ndarray) -> Demonstrations:
         """The samples where the boolean (S,) ``keep`` is true."""
-        return Demonstrations(_tree_map(lambda a: a[keep], self.observations),
+        return Demonstrations(tree.map_structure(lambda a: a[keep], self.observations),
                               self.actions[keep], self.returns[keep], self.episodes[keep],
                               None if self.agents is None else self.agents[keep])
-
-
-def _tree_map(fn: Callable[[Any], Any], tree: Mapping[str, Any]) -> dict[str, Any]:
-    """``fn`` applied to every array of a (nested) observation dict."""
-    return {k: _tree_map(fn, v) if isinstance(v, Mapping) else fn(v) for k, v in tree.items()}
-
-
-def _stack(trees: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """One tree of (S, ...) arrays from S trees of equally shaped arrays."""
-    return {k: _stack([t[k] for t in trees]) if isinstance(v, Mapping)
-            else np.stack([t[k] for t in trees]) for k, v in trees[0].items()}
 
 
 def discounted_returns(rewards: np.ndarray, gamma: float) -> np.ndarray:
@@ -115,7 +105,7 @@ class _Recording:
                                                    (action, obs, rewards, terms, truncs))
         for agent, chosen in action.items():
             self.open.setdefault(agent, []).append(len(self.actions))
-            self.observations.append(_tree_map(np.array, self.last_obs[agent]))  # a copy
+            self.observations.append(tree.map_structure(np.array, self.last_obs[agent]))  # a copy
             self.actions.append(int(chosen))
             self.rewards.append(float(rewards[agent]))
             self.agents.append(agent)
@@ -169,7 +159,7 @@ def record_demonstrations(entry: EnvEntry, baseline: str, env_config: Mapping[st
     for samples in recorder.trajectories:
         returns[samples] = discounted_returns(rewards[samples], gamma)
     return Demonstrations(
-        observations=_stack(recorder.observations),
+        observations=tree.map_structure(lambda *xs: np.stack(xs), *recorder.observations),
         actions=np.asarray(recorder.actions, np.int64),
         returns=returns,
         episodes=np.asarray(recorder.episodes, np.int64),
@@ -179,13 +169,13 @@ def record_demonstrations(entry: EnvEntry, baseline: str, env_config: Mapping[st
 # --------------------------------------------------------------------------- fitting
 def _batch(observations: Mapping[str, Any], index: torch.Tensor) -> dict[str, Any]:
     """The module's input batch of the samples at ``index`` of torch ``observations``."""
-    return {Columns.OBS: _tree_map(lambda t: t[index], observations)}
+    return {Columns.OBS: tree.map_structure(lambda t: t[index], observations)}
 
 
 def imitation_accuracy(module: GraphRLModule, demos: Demonstrations,
                        batch_size: int = 1024) -> float:
     """The fraction of ``demos`` where the module's greedy action is the baseline's."""
-    observations = _tree_map(torch.as_tensor, demos.observations)
+    observations = tree.map_structure(torch.as_tensor, demos.observations)
     actions = torch.as_tensor(demos.actions)
     was_training = module.training
     module.eval()
@@ -207,7 +197,7 @@ def fit(module: GraphRLModule, demos: Demonstrations, *, epochs: int, lr: float,
     the baseline's actions + ``value_coeff`` x MSE of ``compute_values`` against the
     returns. Shuffles with torch's global generator (seed it for reproducibility).
     """
-    observations = _tree_map(torch.as_tensor, demos.observations)
+    observations = tree.map_structure(torch.as_tensor, demos.observations)
     actions, returns = torch.as_tensor(demos.actions), torch.as_tensor(demos.returns)
     optimizer = torch.optim.Adam(module.parameters(), lr=lr)
     module.train()

@@ -12,6 +12,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
+import tree  # dm-tree: RLlib's own nested-structure helper
 from ray.rllib.core.columns import Columns
 
 from rllib_gnn.module import GraphRLModule
@@ -46,13 +47,8 @@ def resize_module(module: GraphRLModule, observation_space: gym.spaces.Dict,
 def obs_to_batch(obs: Mapping[str, Any], device: torch.device | str | None = None
                  ) -> dict[str, Any]:
     """One raw env observation (numpy dict, nested ``state`` allowed) as a batch of one."""
-    out: dict[str, Any] = {}
-    for key, value in obs.items():
-        if isinstance(value, Mapping):
-            out[key] = obs_to_batch(value, device)
-        else:
-            out[key] = torch.as_tensor(np.asarray(value), device=device).unsqueeze(0)
-    return out
+    return tree.map_structure(
+        lambda value: torch.as_tensor(np.asarray(value), device=device).unsqueeze(0), obs)
 
 
 def compute_action(module: GraphRLModule, obs: Mapping[str, Any], explore: bool = False, *,
