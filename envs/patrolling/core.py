@@ -29,6 +29,7 @@ from envs._validation import (
     optional_int,
     reject_unknown,
     require_bool,
+    require_choice,
     require_float,
     require_int,
 )
@@ -47,8 +48,12 @@ STATE_FEATURES = ("idleness", "agents_here", "pos_x", "pos_y")
 DEFAULT_GRAPHS: dict[str, Any] = {
     "generator": "grid", "sizes": [25], "params": {"removed": 0.1}, "weights": "unit"}
 
+#: Values of the ``reward`` key: one team reward for all, or each agent's collected idleness.
+REWARDS = ("team", "collected")
+
 _COMMON_KEYS = ("graphs", "max_nodes", "max_edges", "max_degree", "max_steps",
-                "observation_radius", "global_state", "invalid_action", "invalid_penalty")
+                "observation_radius", "global_state", "invalid_action", "invalid_penalty",
+                "reward")
 SINGLE_KEYS = _COMMON_KEYS
 MULTI_KEYS = _COMMON_KEYS + ("num_agents", "attrition", "attrition_schedule")
 
@@ -68,6 +73,7 @@ class PatrolConfig:
     global_state: bool
     invalid_action: str
     invalid_penalty: float
+    reward: str = "team"
     attrition_prob: float = 0.0
     min_agents: int = 0
     attrition_schedule: dict[int, tuple[int, ...]] = field(default_factory=dict)
@@ -98,6 +104,7 @@ def parse_config(config: Mapping | None, overrides: Mapping, *, multi: bool,
     radius = optional_int("observation_radius", raw.get("observation_radius"), minimum=0)
     global_state = require_bool("global_state", raw.get("global_state", multi))
     invalid, penalty = invalid_action_config(raw)
+    reward = require_choice("reward", raw.get("reward", "team"), REWARDS)
 
     k = require_int("num_agents", raw.get("num_agents", 3 if multi else 1), minimum=1)
     smallest = source.min_nodes
@@ -133,7 +140,7 @@ def parse_config(config: Mapping | None, overrides: Mapping, *, multi: bool,
                                      f"num_agents={k} (ids 0..{k - 1})")
             schedule[step] = tuple(int(i) for i in ids)
     return PatrolConfig(source, k, max_nodes, max_edges, max_degree, max_steps, radius,
-                        global_state, invalid, penalty, prob, floor, schedule)
+                        global_state, invalid, penalty, reward, prob, floor, schedule)
 
 
 def as_slot(action: Any, num_slots: int, who: str) -> int:
@@ -244,12 +251,13 @@ class PatrolCore:
         return (f"action {slot} is masked: the agent stands on node {v}, which has {deg} "
                 f"neighbour(s), so the valid actions are 0 (stay) .. {deg}")
 
-    def step(self, slots: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    def step(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Apply one slot per agent (ignored for removed agents), then attrition.
 
-        Returns ``(team_reward, invalid, removed)``: ``invalid`` (K,) marks live agents whose
-        slot was padding (they stay put; the env penalises them), ``removed`` (K,) the agents
-        that left the team this step.
+        Returns ``(rewards, invalid, removed)``: ``rewards`` (K,) each agent's reward under
+        ``cfg.reward`` (see :meth:`_collected`), ``invalid`` (K,) marks live agents whose slot
+        was padding (they stay put; the env penalises them), ``removed`` (K,) the agents that
+        left the team this step.
         """
         slots = np.asarray(slots, np.int64)
         here = self.positions
@@ -258,18 +266,37 @@ class PatrolCore:
         self.positions = here.copy()
         self.positions[move] = self.neighbours[here[move], slots[move]]
         self.idleness += 1
+        rewards = self._collected()
         self.idleness[self.positions[self.alive]] = 0
         self.t += 1
         mean = float(self.idleness.mean())
         self.idleness_sum += mean
         self.worst = max(self.worst, int(self.idleness.max()))
-        reward = -mean / self.n
+        if self.cfg.reward == "team":
+            rewards[:] = -mean / self.n
         removed = self._attrition()
         looking = self.alive.copy()  # removed agents take a last look for their final obs
         self.alive &= ~removed
         if self.cfg.observation_radius is not None:
             self._look(np.flatnonzero(looking))
-        return reward, invalid, removed
+        return rewards, invalid, removed
+
+    def _collected(self) -> np.ndarray:
+        """(K,) the idleness each live agent collects by standing where it now stands, / n.
+
+        Called between ``idleness += 1`` and the reset of the visited nodes: a node's
+        idleness then is what it would have had unvisited, and the agents on it share it
+        equally. The sum over agents, C_t, is what the visits take off the total idleness:
+        ``sum(idleness_{t+1}) = sum(idleness_t) + n - C_t``, so with S_0 = 0 the team
+        return is ``sum_t -mean(idleness_{t+1}) / n = -T(T+1)/(2n) + sum_t (T-t) C_t / n^2``
+        over an episode of T steps: collected idleness, weighted by the steps left, is the
+        team objective split among the agents.
+        """
+        where = self.positions[self.alive]
+        share = np.bincount(where, minlength=self.n)
+        rewards = np.zeros(self.cfg.num_agents, np.float64)
+        rewards[self.alive] = self.idleness[where] / share[where] / self.n
+        return rewards
 
     def _attrition(self) -> np.ndarray:
         cfg, k = self.cfg, self.cfg.num_agents
@@ -328,7 +355,7 @@ class PatrolCore:
 
     def node_features(self, agent: int) -> np.ndarray:
         """(n, 6) ``x`` of ``agent``, columns :data:`NODE_FEATURES`."""
-        n, cfg = self.n, self.cfg
+        n = self.n
         view = self.in_view(agent)
         others = self.alive.copy()
         others[agent] = False

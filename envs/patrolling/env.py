@@ -43,8 +43,10 @@ class PatrollingEnv(gym.Env):
 
     ``r_t = -mean_v(idleness_t(v)) / n`` after the move of step t (n = the graph's node count).
     ``idleness_t(v) <= t``, so ``|r_t| <= max_steps / n``; a tour visiting every node once
-    per n steps keeps ``|r_t|`` near 1/2. Penalty mode adds ``invalid_penalty`` to it on an
-    invalid move (time passes anyway, so replacing the reward could make an invalid move pay).
+    per n steps keeps ``|r_t|`` near 1/2. With ``reward="collected"``, ``r_t`` is instead
+    the idleness the agent's node would have had unvisited, / n (see the team env). Penalty
+    mode adds ``invalid_penalty`` to it on an invalid move (time passes anyway, so replacing
+    the reward could make an invalid move pay).
 
     ## Starting State
 
@@ -94,9 +96,8 @@ class PatrollingEnv(gym.Env):
         slot = as_slot(action, cfg.max_degree + 1, "PatrollingEnv")
         if cfg.invalid_action == "mask" and not core.valid(0, slot):
             raise ValueError(f"PatrollingEnv: {core.invalid_reason(0, slot)}")
-        reward, invalid, _ = core.step(np.array([slot]))
-        if invalid[0]:
-            reward += cfg.invalid_penalty
+        rewards, invalid, _ = core.step(np.array([slot]))
+        reward = rewards[0] + (cfg.invalid_penalty if invalid[0] else 0.0)
         truncated = core.truncated
         self._done = truncated
         info = core.metrics() if truncated else {}

@@ -69,11 +69,19 @@ class PatrollingParallelEnv(TeamParallelEnv):
 
     ## Rewards
 
-    A team reward, the same for every live agent each step:
+    ``reward="team"`` (default): one team reward, the same for every live agent each step,
     ``r_t = -mean_v(idleness_t(v)) / n`` after all moves of step t (n = the graph's node count).
     ``idleness_t(v) <= t``, so ``|r_t| <= max_steps / n``; K agents splitting a tour keep it
-    near 1 / (2K). Penalty mode adds ``invalid_penalty`` to the reward of an agent whose
-    move was invalid.
+    near 1 / (2K).
+
+    ``reward="collected"``: each live agent's own share of the team objective, the idleness
+    its node would have had after step t had nobody stood there (``idleness_{t-1}(v) + 1``),
+    / n, split equally between the agents on that node. Collected idleness weighted by the
+    steps left is the team return exactly (``PatrolCore._collected``); with a discount near
+    ``1 - 1/max_steps`` the plain sum is close to that weighting, and each agent is credited
+    with its own visits instead of the team's (per-agent credit, lower-variance advantages).
+
+    Penalty mode adds ``invalid_penalty`` to the reward of an agent whose move was invalid.
 
     ## Starting State
 
@@ -115,6 +123,7 @@ class PatrollingParallelEnv(TeamParallelEnv):
     | `attrition_schedule` | None                    | ``{step: [agent indices]}``               |
     | `invalid_action`     | "mask"                  | "mask" or "penalty"                       |
     | `invalid_penalty`    | -1.0                    | added to the reward of an invalid move    |
+    | `reward`             | "team"                  | "team" or "collected" (see Rewards)       |
 
     The default ``max_degree`` is :attr:`envs.graphs.GraphSource.max_degree`: a listed
     graph's largest degree, else the generator's bound (4 for grids, n - 1 for
@@ -153,14 +162,14 @@ class PatrollingParallelEnv(TeamParallelEnv):
             slots[i] = as_slot(action, cfg.max_degree + 1, agent)
             if cfg.invalid_action == "mask" and not core.valid(i, slots[i]):
                 raise ValueError(f"{agent}: {core.invalid_reason(i, int(slots[i]))}")
-        reward, invalid, removed = core.step(slots)
+        rewards_k, invalid, removed = core.step(slots)
         truncated = core.truncated
         obs, rewards, terms, truncs = {}, {}, {}, {}
         for agent in self.agents:
             i = self._index[agent]
             gone = bool(removed[i])
             obs[agent] = core.observe(i, terminal=gone or truncated)
-            rewards[agent] = float(reward + (cfg.invalid_penalty if invalid[i] else 0.0))
+            rewards[agent] = float(rewards_k[i] + (cfg.invalid_penalty if invalid[i] else 0.0))
             terms[agent] = gone
             truncs[agent] = truncated and not gone
         infos = self._finish_step(terms, truncs, lambda _: core.metrics())

@@ -181,6 +181,43 @@ def test_reward_and_metrics_match_state():
     assert infos["agent_0"]["worst_idleness"] == pytest.approx(worst)
 
 
+def test_collected_reward_by_hand():
+    env = PatrollingParallelEnv(graphs=[path_graph(5)], num_agents=2, max_steps=3,
+                                reward="collected")
+    env.reset(seed=0, options={"start_nodes": [0, 4]})
+    # step 1: 0->1 and 4->3; each node would have had idleness 1 unvisited
+    _, rew, *_ = env.step({"agent_0": 1, "agent_1": 1})
+    assert rew == {"agent_0": pytest.approx(1 / 5), "agent_1": pytest.approx(1 / 5)}
+    # step 2: both onto node 2 (idleness 2 unvisited), which they share
+    _, rew, *_ = env.step({"agent_0": 2, "agent_1": 1})
+    assert rew == {"agent_0": pytest.approx(1 / 5), "agent_1": pytest.approx(1 / 5)}
+    # step 3: agent_0 stays on 2 (collects 1), agent_1 goes back to 3 (idleness 2)
+    _, rew, *_ = env.step({"agent_0": 0, "agent_1": 2})
+    assert rew == {"agent_0": pytest.approx(1 / 5), "agent_1": pytest.approx(2 / 5)}
+
+
+@pytest.mark.parametrize("attrition", [None, {"prob": 0.05, "min_agents": 1}])
+def test_collected_reward_weighted_by_steps_left_is_the_team_return(attrition):
+    """sum_t -mean(idleness_{t+1}) / n == -T(T+1)/(2n) + sum_t (T-t) sum_i r_i,t / n."""
+    kw = dict(num_agents=3, max_steps=30, observation_radius=2, attrition=attrition)
+    team, collected = PatrollingParallelEnv(**kw), PatrollingParallelEnv(reward="collected", **kw)
+    rng = np.random.default_rng(5)
+    obs, _ = team.reset(seed=8)
+    collected.reset(seed=8)
+    team_return, weighted, t = 0.0, 0.0, 0
+    while team.agents:
+        actions = random_actions(rng, obs, team.agents)
+        obs, rew_team, *_ = team.step(actions)
+        _, rew_own, *_ = collected.step(actions)
+        assert rew_team.keys() == rew_own.keys()
+        team_return += next(iter(rew_team.values()))
+        weighted += (30 - t) * sum(rew_own.values())
+        t += 1
+    n = team.core.n
+    assert t == 30 and team.core.idleness.max() > 1
+    assert team_return == pytest.approx(-30 * 31 / (2 * n) + weighted / n, rel=1e-9)
+
+
 # ---------------------------------------------------------------------------- partial obs
 def test_partial_observability_aged_estimate_vs_true():
     env = PatrollingParallelEnv(graphs=[path_graph(7)], num_agents=2, max_steps=10,
@@ -318,6 +355,7 @@ def test_penalty_mode_penalises_and_truncates():
     ({"attrition_schedule": {2: [3]}}, "attrition_schedule"),
     ({"invalid_action": "ignore"}, "invalid_action"),
     ({"global_state": "yes"}, "global_state"),
+    ({"reward": "shared"}, "reward"),
 ])
 def test_bad_configs(config, match):
     with pytest.raises(ValueError, match=match):
