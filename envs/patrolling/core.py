@@ -41,7 +41,8 @@ from envs.graphs import Graph, GraphSource, check_max_degree, source_from_config
 HOP_MATRIX_MAX_NODES = 2000
 
 #: Columns of each agent's ``x``.
-NODE_FEATURES = ("idleness", "is_self", "others_here", "in_view", "pos_x", "pos_y")
+NODE_FEATURES = ("idleness", "is_self", "others_here", "in_view", "pos_x", "pos_y",
+                 "lower_ids_here")
 #: Columns of the global ``state``'s ``x``.
 STATE_FEATURES = ("idleness", "agents_here", "pos_x", "pos_y")
 
@@ -354,17 +355,25 @@ class PatrolCore:
         return self.view[agent]
 
     def node_features(self, agent: int) -> np.ndarray:
-        """(n, 6) ``x`` of ``agent``, columns :data:`NODE_FEATURES`."""
+        """(n, 7) ``x`` of ``agent``, columns :data:`NODE_FEATURES`.
+
+        ``lower_ids_here`` counts the teammates in view whose index is below ``agent``'s: a
+        fixed priority that lets identical agents in identical views act differently (the
+        greedy baseline's claim order), whatever the team's size.
+        """
         n = self.n
         view = self.in_view(agent)
         others = self.alive.copy()
         others[agent] = False
+        lower = others.copy()
+        lower[agent:] = False
         x = np.zeros((n, len(NODE_FEATURES)), np.float32)
         x[:, 0] = self.seen_idleness(agent) / n
         x[self.positions[agent], 1] = 1.0
         x[:, 2] = np.bincount(self.positions[others], minlength=n) * view
         x[:, 3] = view
         x[:, 4:6] = self.pos_feat
+        x[:, 6] = np.bincount(self.positions[lower], minlength=n) * view
         return x
 
     def state_features(self) -> np.ndarray:

@@ -40,9 +40,10 @@ class PatrollingParallelEnv(TeamParallelEnv):
 
     | key           | shape     | meaning                                                  |
     |---------------|-----------|----------------------------------------------------------|
-    | `x`           | (N, 6)    | idleness / n (as this agent knows it); is_self;         |
+    | `x`           | (N, 7)    | idleness / n (as this agent knows it); is_self;         |
     |               |           | count of other live agents here (only in view); in_view  |
-    |               |           | (0/1); pos_x; pos_y                                      |
+    |               |           | (0/1); pos_x; pos_y; count of those agents here whose    |
+    |               |           | index is below this agent's (only in view)               |
     | `edge_index`  | (2, E)    | directed edges (both directions), padding columns 0      |
     | `node_mask`   | (N,)      | 1 for real nodes                                         |
     | `edge_mask`   | (E,)      | 1 for real edges                                         |

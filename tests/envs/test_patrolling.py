@@ -72,7 +72,7 @@ def test_spaces_cached_and_layout():
     assert env.action_space("agent_0").n == 5  # grid: max_degree 4, plus stay
     obs, _ = env.reset(seed=3)
     o = obs["agent_0"]
-    assert o["x"].shape[1] == 6 and o["state"]["x"].shape[1] == 4
+    assert o["x"].shape[1] == 7 and o["state"]["x"].shape[1] == 4
     assert "edge_attr" not in o
     assert env.observation_space("agent_0").contains(o)
 
@@ -132,10 +132,18 @@ def test_idleness_arithmetic_multi_by_hand():
     np.testing.assert_array_equal(env.core.idleness, [1, 0, 1, 0, 1])
     assert rew == {"agent_0": pytest.approx(-0.12), "agent_1": pytest.approx(-0.12)}
     np.testing.assert_array_equal(obs["agent_0"]["x"][:5, 2], [0, 0, 0, 1, 0])  # agent_1 at 3
+    np.testing.assert_array_equal(obs["agent_1"]["x"][:5, 2], [0, 1, 0, 0, 0])  # agent_0 at 1
+    # lower_ids_here: agent_1 sees agent_0 (a lower index); agent_0 sees nobody below it
+    np.testing.assert_array_equal(obs["agent_1"]["x"][:5, 6], [0, 1, 0, 0, 0])
+    np.testing.assert_array_equal(obs["agent_0"]["x"][:5, 6], [0, 0, 0, 0, 0])
     # step 2: both move to node 2 (slot 2 of [1, 0, 2]; slot 1 of [3, 2, 4])
     obs, rew, term, trunc, infos = env.step({"agent_0": 2, "agent_1": 1})
     np.testing.assert_array_equal(env.core.idleness, [2, 1, 0, 1, 2])
     np.testing.assert_allclose(obs["agent_1"]["state"]["x"][:5, 1], [0, 0, 2, 0, 0])
+    # on one node, the two agents' views differ only in who has the lower index
+    np.testing.assert_array_equal(obs["agent_1"]["x"][:5, 6], [0, 0, 1, 0, 0])
+    np.testing.assert_array_equal(obs["agent_0"]["x"][:5, 6], [0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(obs["agent_0"]["x"][:, :6], obs["agent_1"]["x"][:, :6])
     assert rew["agent_0"] == pytest.approx(-(6 / 5) / 5)
     assert trunc == {"agent_0": True, "agent_1": True} and not any(term.values())
     assert infos["agent_0"]["avg_idleness"] == pytest.approx((3 / 5 + 6 / 5) / 2)
