@@ -6,8 +6,9 @@
         ──► GraphPooling ──► z_G (B, d) ──► action head ──► logits (B, A)
         ──► apply_action_mask ──► ACTION_DIST_INPUTS
     value: MLP([z_G ‖ z_agent]) from the actor's encoder ("shared"), from a second encoder on
-    the same observation ("separate"), or MLP(z_G) of a second encoder on obs["state"]
-    ("central", CTDE: the actor never reads ``state``).
+    the same observation ("separate"), or from a second encoder on obs["state"] ("central",
+    CTDE: the actor never reads ``state``); z_agent, the embedding at ``agent_node``, only
+    in agent-centric envs.
 
 The observation space is the contract Dict (``envs/contract.py``), the action space a
 ``Discrete(A)``. No parameter's shape depends on N, E or D, so the weights run on graphs of
@@ -124,7 +125,6 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
                                  f"obs['state'] has no 'edge_attr'")
             self.critic_encoder = encoder(f_state, fe_state)
             self.critic_pool = GraphPooling(cfg.pooling, cfg.hidden)
-            value_in = cfg.hidden
         self.value_mlp = mlp([value_in, cfg.head_hidden, 1], cfg.activation)
 
     @override(InferenceOnlyAPI)
@@ -152,10 +152,12 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
         """The value head's input (B, d_v) computed from the observation alone."""
         critic = self.graph_config.critic
         if critic == "central":
-            _, z_graph = self._embed(self.critic_encoder, self.critic_pool, obs["state"],
+            # An agent-centric env's state is the agent's graph (same node ids), so the
+            # critic also reads the state's embedding at this agent's node (MAPPO's
+            # agent-specific global state): per-agent rewards get per-agent values.
+            z, z_graph = self._embed(self.critic_encoder, self.critic_pool, obs["state"],
                                      "obs['state']")
-            return z_graph
-        if critic == "separate":
+        elif critic == "separate":
             z, z_graph = self._embed(self.critic_encoder, self.critic_pool, _graph_keys(obs),
                                      "obs")
         else:

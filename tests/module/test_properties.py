@@ -172,3 +172,13 @@ def test_central_critic_reads_state_but_the_actor_never_does(encoder, arrays):
     altered_logits, altered_values = run(module, to_batch([altered]))
     assert torch.equal(logits, altered_logits)
     assert (values - altered_values).abs().item() > 1e-4
+
+
+def test_central_critic_values_the_state_from_the_agents_node(arrays):
+    """Two agents on one global state get different values (agent-specific global state)."""
+    spec = make_spec("neighbour", state=True)
+    module = build_module(spec, encoder="sage", head="neighbour", critic="central")
+    obs = make_obs(spec, "neighbour", arrays)
+    elsewhere = dict(obs, agent_node=(obs["agent_node"] + 1) % NUM_NODES)
+    _, values = run(module, to_batch([obs, elsewhere]))
+    assert (values[0] - values[1]).abs().item() > 1e-4
