@@ -11,6 +11,7 @@ nothing but the checkpoint.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 import time
@@ -28,6 +29,8 @@ from rllib_gnn.callbacks import ProblemMetricsCallback
 from rllib_gnn.experiment import algorithm_config_class
 from rllib_gnn.module import GraphRLModule
 from rllib_gnn.registration import register_envs
+
+logger = logging.getLogger(__name__)
 
 EXPERIMENT_FILE = "experiment.json"
 #: The trial's subfolder holding its imitation-pretrained modules (experiment ``pretrain``).
@@ -119,6 +122,25 @@ def write_json_atomic(path: Path, data: Any) -> None:
         raise
 
 
+def clamped_value_losses(learners: Mapping[str, Any], vf_clip_param: float) -> str | None:
+    """A warning when a module's mean squared value error exceeds PPO's ``vf_clip_param``.
+
+    RLlib clamps each sample's squared value error at ``vf_clip_param`` (default 10), so a
+    sample above it gives the critic no gradient: with returns of tens most samples are
+    clamped, the critic stops learning and the advantages turn to noise, silently.
+    ``learners`` is a result's ``"learners"`` dict; returns None when no module is affected.
+    """
+    over = {module: stats["vf_loss_unclipped"] for module, stats in learners.items()
+            if isinstance(stats, Mapping)
+            and stats.get("vf_loss_unclipped", 0.0) > vf_clip_param}
+    if not over:
+        return None
+    losses = ", ".join(f"{module} {loss:.3g}" for module, loss in sorted(over.items()))
+    return (f"mean squared value error above training.vf_clip_param={vf_clip_param:g} "
+            f"({losses}): samples above it give the critic no gradient; raise "
+            f"vf_clip_param or scale the rewards down")
+
+
 class ExperimentTrainable(tune.Trainable):
     """Runs one trial of an experiment: builds the algorithm, trains, checkpoints."""
 
@@ -131,6 +153,7 @@ class ExperimentTrainable(tune.Trainable):
 
             pretrained = pretrained_modules(config, self._trial_dir() / PRETRAIN_DIR)
         self.algo = build_algorithm_config(config, pretrained).build_algo()
+        self._warned_clamp = False
 
     def _trial_dir(self) -> Path:
         """The trial's folder in the run's storage when that is a local path (a resumed
@@ -152,6 +175,12 @@ class ExperimentTrainable(tune.Trainable):
             "ratio": problem.get(self._entry.ratio, float("nan")) if self._entry.ratio else float("nan"),
             "env_steps_per_s": steps / seconds if seconds > 0 else 0.0,
         }
+        clip = getattr(self.algo.config, "vf_clip_param", None)
+        if clip is not None and not self._warned_clamp:
+            warning = clamped_value_losses(result.get("learners", {}), clip)
+            if warning:
+                logger.warning(warning)
+                self._warned_clamp = True
         # The inner algorithm counts its own iterations; Tune's Trainable counts ours
         # (restored from checkpoints), so drop the inner ones to keep a single truth.
         for key in ("training_iteration", "iterations_since_restore", "time_total_s",

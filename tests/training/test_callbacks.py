@@ -46,3 +46,15 @@ def test_final_info_of_agents_ending_apart_is_the_team_metric():
     last = [episode.agent_episodes[a].get_infos(-1) for a in env.possible_agents]
     assert team["path_length"] == pytest.approx(sum(i["path_length"] for i in last))
     assert team["path_length"] > max(i["path_length"] for i in last)
+
+
+def test_clamped_value_losses_names_the_modules_above_vf_clip_param():
+    from rllib_gnn.trainable import clamped_value_losses
+
+    learners = {"shared": {"vf_loss_unclipped": 42.0, "vf_loss": 4.1},
+                "agent_1": {"vf_loss_unclipped": 3.0, "vf_loss": 3.0},
+                "__all_modules__": {"num_trainable_parameters": 10}}
+    warning = clamped_value_losses(learners, 10.0)
+    assert "vf_clip_param=10" in warning and "shared 42" in warning
+    assert "agent_1" not in warning
+    assert clamped_value_losses(learners, 1000.0) is None
