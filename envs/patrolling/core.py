@@ -267,14 +267,14 @@ class PatrolCore:
         self.positions = here.copy()
         self.positions[move] = self.neighbours[here[move], slots[move]]
         self.idleness += 1
-        rewards = self._collected()
+        collected = self._collected() if self.cfg.reward == "collected" else None
         self.idleness[self.positions[self.alive]] = 0
         self.t += 1
         mean = float(self.idleness.mean())
         self.idleness_sum += mean
         self.worst = max(self.worst, int(self.idleness.max()))
-        if self.cfg.reward == "team":
-            rewards[:] = -mean / self.n
+        rewards = (collected if collected is not None
+                   else np.full(self.cfg.num_agents, -mean / self.n))
         removed = self._attrition()
         looking = self.alive.copy()  # removed agents take a last look for their final obs
         self.alive &= ~removed
