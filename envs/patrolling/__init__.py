@@ -6,8 +6,10 @@ attrition) and :class:`PatrollingEnv` (gymnasium, one agent) share :mod:`.core`.
 
 from envs.patrolling.baselines import (
     greedy_slot,
+    local_greedy_slot,
     play_greedy_idleness,
     play_greedy_idleness_single,
+    play_local_greedy,
     play_random_walk,
     play_random_walk_single,
     random_slot,
@@ -33,8 +35,10 @@ __all__ = [
     "PatrollingEnv",
     "PatrollingParallelEnv",
     "greedy_slot",
+    "local_greedy_slot",
     "play_greedy_idleness",
     "play_greedy_idleness_single",
+    "play_local_greedy",
     "play_random_walk",
     "play_random_walk_single",
     "random_slot",

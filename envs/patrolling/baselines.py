@@ -1,14 +1,22 @@
 """Patrolling heuristics that play the env to its end and return its final info.
 
-Both read the env's core (positions, the neighbour table and what each agent can see) and
+All read the env's core (positions, the neighbour table and what each agent can see) and
 choose over an agent's neighbours with one numpy expression; they loop over agents only.
 
 * random walk: every agent moves to a uniformly random neighbour (stays only on an isolated
   node); the choices come from ``np.random.default_rng(seed)``, apart from the env's rng.
 * greedy idleness: every agent moves to the neighbour with the highest idleness it can see
-  (true within its radius, the aged last-seen estimate elsewhere); ties go to the lowest node id. Agents
-  choose in order ``agent_0, agent_1, ..``; a neighbour already claimed this step by an
-  earlier agent is avoided when the agent has an unclaimed one.
+  (true within its radius, the aged last-seen estimate elsewhere); ties go to the lowest
+  node id. Agents choose in order ``agent_0, agent_1, ..``; a neighbour already claimed
+  this step by an earlier agent is avoided when the agent has an unclaimed one. The claims
+  are communication: an agent learns this step's choices of teammates whose knowledge it
+  does not share, which no decentralised actor's observation holds.
+* local greedy: the decentralised form of greedy idleness, each agent acting on its own
+  observation only. It ranks its neighbours by the idleness it sees (ties to the lowest
+  node id) and, with ``r`` lower-index teammates on its node (its observation's
+  ``lower_ids_here``), takes the ``r + 1``-th, so co-located agents fan out rather than
+  move as one. It is the heuristic a trained decentralised policy is compared with like
+  for like.
 
 The ``*_single`` versions play :class:`~envs.patrolling.env.PatrollingEnv`; the others play
 :class:`~envs.patrolling.multi.PatrollingParallelEnv`. All return the final ``info``
@@ -52,6 +60,19 @@ def greedy_slot(core: PatrolCore, agent: int, claimed: np.ndarray) -> int:
     return int(np.argmax(score)) + 1
 
 
+def local_greedy_slot(core: PatrolCore, agent: int) -> int:
+    """The slot of the ``r + 1``-th most idle neighbour ``agent`` sees, ``r`` being its
+    lower-index teammates on its node (wrapping around a node with fewer neighbours)."""
+    v = core.positions[agent]
+    deg = int(core.num_slots[v]) - 1
+    if not deg:
+        return 0
+    nbrs = core.neighbours[v, 1: deg + 1]
+    rank = np.count_nonzero(core.alive[:agent] & (core.positions[:agent] == v))
+    order = np.argsort(-core.seen_idleness(agent)[nbrs], kind="stable")
+    return int(order[rank % deg]) + 1
+
+
 def _greedy_choices(core: PatrolCore, agents: list[int]) -> dict[int, int]:
     claimed = np.zeros(core.n, bool)
     out = {}
@@ -78,6 +99,15 @@ def play_greedy_idleness(env: PatrollingParallelEnv, seed: int | None = None) ->
     def choose(env: PatrollingParallelEnv, obs: dict) -> dict:
         slots = _greedy_choices(env.core, [env._index[a] for a in env.agents])
         return {a: slots[env._index[a]] for a in env.agents}
+
+    return play_parallel(env, choose, seed=seed)
+
+
+def play_local_greedy(env: PatrollingParallelEnv, seed: int | None = None) -> dict[str, Any]:
+    """One episode of local greedy (every agent on its own observation); the final info."""
+
+    def choose(env: PatrollingParallelEnv, obs: dict) -> dict:
+        return {a: local_greedy_slot(env.core, env._index[a]) for a in env.agents}
 
     return play_parallel(env, choose, seed=seed)
 

@@ -14,10 +14,11 @@ from envs.patrolling import (
     PatrollingParallelEnv,
     play_greedy_idleness,
     play_greedy_idleness_single,
+    play_local_greedy,
     play_random_walk,
     play_random_walk_single,
 )
-from envs.patrolling.baselines import _greedy_choices
+from envs.patrolling.baselines import _greedy_choices, local_greedy_slot
 from tests.envs.episodes import (
     assert_replays,
     assert_same,
@@ -414,15 +415,65 @@ def test_greedy_choice_matches_networkx_reference():
         env.step({a: slots[env._index[a]] for a in env.agents})
 
 
+def _slot_from_observation(obs: dict) -> int:
+    """Local greedy recomputed from one agent's observation dict alone."""
+    deg = int(obs["action_mask"].sum()) - 1
+    if not deg:
+        return 0
+    x = obs["x"]
+    nbrs = obs["neighbours"][1: deg + 1]
+    rank = int(x[obs["agent_node"][0], 6])  # lower_ids_here at its own node
+    return int(np.argsort(-x[nbrs, 0], kind="stable")[rank % deg]) + 1
+
+
+def _pair_up(env: PatrollingParallelEnv) -> dict:
+    """On cycle_graph(12) from start nodes 3, 4, 8, 9: agents 1 and 3 step onto agents 0
+    and 2, who stay; the observations after that step."""
+    env.reset(seed=0, options={"start_nodes": [3, 4, 8, 9]})
+    obs, *_ = env.step({"agent_0": 0, "agent_1": 1, "agent_2": 0, "agent_3": 1})
+    assert env.core.positions.tolist() == [3, 3, 8, 8]
+    return obs
+
+
+@pytest.mark.parametrize("paired", [False, True])
+def test_local_greedy_acts_on_its_own_observation_alone(paired):
+    config = {"num_agents": 4, "max_steps": 40, "observation_radius": 1,
+              "attrition": {"prob": 0.05, "min_agents": 1}}
+    if paired:
+        env = PatrollingParallelEnv(graphs=[cycle_graph(12)], **config)
+        obs = _pair_up(env)
+    else:
+        env = PatrollingParallelEnv(**config)
+        obs, _ = env.reset(seed=5)
+    while env.agents:
+        slots = {a: local_greedy_slot(env.core, env._index[a]) for a in env.agents}
+        assert slots == {a: _slot_from_observation(obs[a]) for a in env.agents}
+        obs, *_ = env.step(slots)
+    assert env.core.t == 40
+
+
+def test_local_greedy_fans_out_agents_that_share_a_node():
+    env = PatrollingParallelEnv(graphs=[cycle_graph(12)], num_agents=4, max_steps=12,
+                                observation_radius=None)
+    _pair_up(env)
+    targets = [int(env.core.neighbours[env.core.positions[i], local_greedy_slot(env.core, i)])
+               for i in range(4)]
+    # each pair has identical knowledge, so plain greedy without claims would send both
+    # the same way; the rank splits them
+    assert sorted(targets[:2]) == [2, 4] and sorted(targets[2:]) == [7, 9]
+
+
 def test_greedy_beats_random_walk():
     env = PatrollingParallelEnv()
     seeds = range(6)
     greedy = [play_greedy_idleness(env, s) for s in seeds]
+    local = [play_local_greedy(env, s) for s in seeds]
     walk = [play_random_walk(env, s) for s in seeds]
     # same seeds -> same graphs
     assert [g["graph_nodes"] for g in greedy] == [w["graph_nodes"] for w in walk]
     for metric in ("avg_idleness", "worst_idleness"):
         assert np.mean([g[metric] for g in greedy]) < np.mean([w[metric] for w in walk])
+        assert np.mean([g[metric] for g in local]) < np.mean([w[metric] for w in walk])
     single = PatrollingEnv()
     sg = [play_greedy_idleness_single(single, s)["avg_idleness"] for s in seeds]
     sw = [play_random_walk_single(single, s)["avg_idleness"] for s in seeds]
