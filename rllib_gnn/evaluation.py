@@ -39,7 +39,6 @@ import io
 import json
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -53,6 +52,7 @@ from envs.catalog import ENVS, EnvEntry, entry as catalog_entry
 from envs.compare import compare, format_cell, format_table
 from envs.rollout import play, play_parallel
 from rllib_gnn.experiment import SIZE_LIMIT_KEYS, evaluation_env_config
+from rllib_gnn.files import write_atomic, write_json_atomic
 from rllib_gnn.inference import compute_action, resize_module
 
 __all__ = ["MODULE_SUBDIR", "SIZE_LIMIT_KEYS", "best_of_k_player", "evaluate",
@@ -363,23 +363,6 @@ def _overrides_hash(overrides: Mapping) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file in the same dir and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def _csv_text(rows: Sequence[dict]) -> str:
     keys: list[str] = []
     for row in rows:
@@ -487,8 +470,8 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
         "per_episode": {"seeds": list(range(seed, seed + episodes)),
                         **{name: log[entry.metric] for name, log in logs.items()}},
     }
-    _write_atomic(out_dir / f"{stem}.json", json.dumps(record, indent=2, default=repr) + "\n")
-    _write_atomic(out_dir / f"{stem}.csv", _csv_text(rows))
+    write_json_atomic(out_dir / f"{stem}.json", record)
+    write_atomic(out_dir / f"{stem}.csv", _csv_text(rows))
     return rows
 
 

@@ -30,7 +30,8 @@ from scipy.signal import lfilter
 from envs.catalog import ENVS, EnvEntry
 from rllib_gnn.experiment import algorithm_config_class
 from rllib_gnn.module import GraphRLModule
-from rllib_gnn.trainable import POLICY_MAPPING, policy_module_specs, write_json_atomic
+from rllib_gnn.files import write_json_atomic
+from rllib_gnn.trainable import POLICY_MAPPING, policy_module_specs
 
 __all__ = ["Demonstrations", "discounted_returns", "fit", "imitation_accuracy", "pretrain",
            "pretrained_modules", "record_demonstrations"]

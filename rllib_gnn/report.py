@@ -28,12 +28,13 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from rllib_gnn.files import json_safe, write_atomic
 
 X_STEPS = "env_runners/num_env_steps_sampled_lifetime"
 X_ITER = "training_iteration"
@@ -267,22 +268,6 @@ def sanitize(metric: str) -> str:
 
 
 # ----------------------------------------------------------------------------- writing
-def _write_atomic(path: Path, data: bytes | str) -> Path:
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 def _png(metric: str, x_col: str, series: list[dict]) -> bytes:
     from matplotlib.figure import Figure  # Agg canvas, no pyplot, no global backend change
 
@@ -394,23 +379,13 @@ def _html_table(rows: Sequence[dict]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _json_safe(obj):
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    return obj
-
-
 def _html(run_dir: Path, groups: Sequence[Group], metrics: Sequence[str], x_col: str,
           charts: list[dict], evaluations) -> str:
     data = {"x_label": x_col,
             "groups": [{"name": g.name, "color": COLORS[i % len(COLORS)], "seeds": len(g.trials)}
                        for i, g in enumerate(groups)],
             "charts": charts}
-    payload = json.dumps(_json_safe(data), separators=(",", ":"))
+    payload = json.dumps(json_safe(data), separators=(",", ":"))
     payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     sections = ["<h2>Groups</h2>", _html_table(
         [{"group": g.name, "seeds": len(g.trials),
@@ -474,11 +449,11 @@ def report(run_dir, out_dir=None, metrics: Sequence[str] | None = None) -> list[
                            "x": grid.tolist(), "mean": mean.tolist(), "std": std.tolist(),
                            "seeds": seeds})
         path = out_dir / f"curves_{sanitize(metric)}.png"
-        written.append(_write_atomic(path, _png(metric, x_col, series)))
+        written.append(write_atomic(path, _png(metric, x_col, series)))
         charts.append({"metric": metric, "series": series})
-    written.append(_write_atomic(out_dir / "report.html",
+    written.append(write_atomic(out_dir / "report.html",
                                  _html(run_dir, groups, metrics, x_col, charts, evaluations)))
-    written.append(_write_atomic(out_dir / "evaluation.md",
+    written.append(write_atomic(out_dir / "evaluation.md",
                                  _markdown(run_dir, groups, metrics, x_col, evaluations)))
     return written
 

@@ -10,10 +10,7 @@ nothing but the checkpoint.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,6 +24,7 @@ from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 from envs.catalog import ENVS
 from rllib_gnn.callbacks import ProblemMetricsCallback
 from rllib_gnn.experiment import algorithm_config_class
+from rllib_gnn.files import write_json_atomic
 from rllib_gnn.module import GraphRLModule
 from rllib_gnn.registration import register_envs
 
@@ -107,19 +105,6 @@ def build_algorithm_config(experiment: dict[str, Any],
     config.callbacks(ProblemMetricsCallback)
     config.debugging(seed=experiment["seed"])
     return config
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON so that ``path`` is either the old file or the complete new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, default=str)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def clamped_value_losses(learners: Mapping[str, Any], vf_clip_param: float) -> str | None:

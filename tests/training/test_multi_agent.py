@@ -84,7 +84,8 @@ def test_attrition_does_not_break_sampling_or_training(ray_session):
 def test_evaluation_with_a_team_size_other_than_training(ray_session, tmp_path):
     """Train 3 agents; the same GNN policy runs decentralised with 2 and 5 agents."""
     from rllib_gnn.evaluation import evaluate
-    from rllib_gnn.trainable import ExperimentTrainable, build_algorithm_config, write_json_atomic
+    from rllib_gnn.files import write_json_atomic
+    from rllib_gnn.trainable import ExperimentTrainable, build_algorithm_config
 
     env_config = {"graphs": {"generator": "grid", "sizes": [25], "weights": "unit"},
                   "num_agents": 3, "max_steps": 20}
