@@ -452,9 +452,9 @@ def report(run_dir, out_dir=None, metrics: Sequence[str] | None = None) -> list[
         written.append(write_atomic(path, _png(metric, x_col, series)))
         charts.append({"metric": metric, "series": series})
     written.append(write_atomic(out_dir / "report.html",
-                                 _html(run_dir, groups, metrics, x_col, charts, evaluations)))
+                                _html(run_dir, groups, metrics, x_col, charts, evaluations)))
     written.append(write_atomic(out_dir / "evaluation.md",
-                                 _markdown(run_dir, groups, metrics, x_col, evaluations)))
+                                _markdown(run_dir, groups, metrics, x_col, evaluations)))
     return written
 
 

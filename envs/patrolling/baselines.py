@@ -36,9 +36,15 @@ from envs.patrolling.multi import PatrollingParallelEnv
 from envs.rollout import play, play_parallel
 
 
+def _neighbour_nodes(core: PatrolCore, agent: int) -> np.ndarray:
+    """The node ids of move slots 1..degree of ``agent`` (slot 0 is stay), sorted by id."""
+    v = core.positions[agent]
+    return core.neighbours[v, 1: core.num_slots[v]]
+
+
 def random_slot(core: PatrolCore, agent: int, rng: np.random.Generator) -> int:
     """A uniformly random move slot 1..degree (0, stay, on an isolated node)."""
-    deg = int(core.num_slots[core.positions[agent]]) - 1
+    deg = len(_neighbour_nodes(core, agent))
     return int(rng.integers(1, deg + 1)) if deg else 0
 
 
@@ -48,11 +54,9 @@ def greedy_slot(core: PatrolCore, agent: int, claimed: np.ndarray) -> int:
     Ties go to the lowest node id (slots are sorted by id and ``argmax`` takes the first);
     neighbours in ``claimed`` are skipped unless all of them are claimed.
     """
-    v = core.positions[agent]
-    deg = int(core.num_slots[v]) - 1
-    if not deg:
+    nbrs = _neighbour_nodes(core, agent)
+    if not len(nbrs):
         return 0
-    nbrs = core.neighbours[v, 1: deg + 1]
     score = core.seen_idleness(agent)[nbrs].astype(np.float64)
     taken = claimed[nbrs]
     if not taken.all():
@@ -63,14 +67,13 @@ def greedy_slot(core: PatrolCore, agent: int, claimed: np.ndarray) -> int:
 def local_greedy_slot(core: PatrolCore, agent: int) -> int:
     """The slot of the ``r + 1``-th most idle neighbour ``agent`` sees, ``r`` being its
     lower-index teammates on its node (wrapping around a node with fewer neighbours)."""
-    v = core.positions[agent]
-    deg = int(core.num_slots[v]) - 1
-    if not deg:
+    nbrs = _neighbour_nodes(core, agent)
+    if not len(nbrs):
         return 0
-    nbrs = core.neighbours[v, 1: deg + 1]
-    rank = np.count_nonzero(core.alive[:agent] & (core.positions[:agent] == v))
+    earlier = core.positions[:agent]
+    rank = np.count_nonzero(core.alive[:agent] & (earlier == core.positions[agent]))
     order = np.argsort(-core.seen_idleness(agent)[nbrs], kind="stable")
-    return int(order[rank % deg]) + 1
+    return int(order[rank % len(nbrs)]) + 1
 
 
 def _greedy_choices(core: PatrolCore, agents: list[int]) -> dict[int, int]:

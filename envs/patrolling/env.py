@@ -37,7 +37,8 @@ class PatrollingEnv(gym.Env):
     (the graph observation contract; same keys, features and ``observation_radius`` rule):
     ``x`` (N, 7) is idleness / n as the agent knows it, is_self, other agents here
     (always 0), in_view, pos_x, pos_y, lower-index agents here (always 0); ``action_mask``
-    and ``neighbours`` have D + 1 slots; ``agent_node`` is the agent's node; ``state`` is there only with ``global_state=True``.
+    and ``neighbours`` have D + 1 slots; ``agent_node`` is the agent's node; ``state`` is
+    there only with ``global_state=True``.
 
     ## Rewards
 
