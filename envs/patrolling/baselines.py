@@ -12,11 +12,13 @@ choose over an agent's neighbours with one numpy expression; they loop over agen
   are communication: an agent learns this step's choices of teammates whose knowledge it
   does not share, which no decentralised actor's observation holds.
 * local greedy: the decentralised form of greedy idleness, each agent acting on its own
-  observation only. It ranks its neighbours by the idleness it sees (ties to the lowest
-  node id) and, with ``r`` lower-index teammates on its node (its observation's
-  ``lower_ids_here``), takes the ``r + 1``-th, so co-located agents fan out rather than
-  move as one. It is the heuristic a trained decentralised policy is compared with like
-  for like.
+  observation only. Its observation counts, on every node in view, the teammates there
+  whose index is below its own (``lower_ids_here``): it predicts that each of them moves
+  greedily by what it sees itself (a node with ``c`` of them sends them to its ``c`` most
+  idle neighbours), counts those targets as claimed and then chooses as greedy idleness
+  does. Co-located agents thus fan out, and two agents two hops apart do not both take the
+  node between them. It is the heuristic a trained decentralised policy is compared with
+  like for like.
 
 The ``*_single`` versions play :class:`~envs.patrolling.env.PatrollingEnv`; the others play
 :class:`~envs.patrolling.multi.PatrollingParallelEnv`. All return the final ``info``
@@ -64,16 +66,26 @@ def greedy_slot(core: PatrolCore, agent: int, claimed: np.ndarray) -> int:
     return int(np.argmax(score)) + 1
 
 
+def predicted_claims(core: PatrolCore, agent: int) -> np.ndarray:
+    """(n,) bool: the nodes ``agent`` expects its lower-index teammates in view to move to.
+
+    A node holding ``c`` of them sends them to its ``c`` most idle neighbours by
+    ``agent``'s knowledge (ties to the lowest node id); it loops over those teammates' nodes.
+    """
+    seen = core.seen_idleness(agent)
+    lower = core.alive[:agent] & core.in_view(agent)[core.positions[:agent]]
+    nodes, counts = np.unique(core.positions[:agent][lower], return_counts=True)
+    claimed = np.zeros(core.n, bool)
+    for node, count in zip(nodes, counts):
+        nbrs = core.neighbours[node, 1: core.num_slots[node]]
+        claimed[nbrs[np.argsort(-seen[nbrs], kind="stable")[:count]]] = True
+    return claimed
+
+
 def local_greedy_slot(core: PatrolCore, agent: int) -> int:
-    """The slot of the ``r + 1``-th most idle neighbour ``agent`` sees, ``r`` being its
-    lower-index teammates on its node (wrapping around a node with fewer neighbours)."""
-    nbrs = _neighbour_nodes(core, agent)
-    if not len(nbrs):
-        return 0
-    earlier = core.positions[:agent]
-    rank = np.count_nonzero(core.alive[:agent] & (earlier == core.positions[agent]))
-    order = np.argsort(-core.seen_idleness(agent)[nbrs], kind="stable")
-    return int(order[rank % len(nbrs)]) + 1
+    """Greedy idleness on ``agent``'s own observation, its claims predicted rather than told
+    (:func:`predicted_claims`)."""
+    return greedy_slot(core, agent, predicted_claims(core, agent))
 
 
 def _greedy_choices(core: PatrolCore, agents: list[int]) -> dict[int, int]:

@@ -420,10 +420,16 @@ def _slot_from_observation(obs: dict) -> int:
     deg = int(obs["action_mask"].sum()) - 1
     if not deg:
         return 0
-    x = obs["x"]
-    nbrs = obs["neighbours"][1: deg + 1]
-    rank = int(x[obs["agent_node"][0], 6])  # lower_ids_here at its own node
-    return int(np.argsort(-x[nbrs, 0], kind="stable")[rank % deg]) + 1
+    x, (src, dst) = obs["x"], obs["edge_index"][:, obs["edge_mask"].astype(bool)]
+    claimed = set()
+    for node in np.flatnonzero(x[:, 6]):  # nodes with lower-index teammates in view
+        nbrs = sorted(dst[src == node])
+        ranked = sorted(nbrs, key=lambda u: (-x[u, 0], u))
+        claimed.update(ranked[: int(x[node, 6])])
+    mine = list(obs["neighbours"][1: deg + 1])
+    free = [u for u in mine if u not in claimed] or mine
+    best = max(free, key=lambda u: (x[u, 0], -u))
+    return mine.index(best) + 1
 
 
 def _pair_up(env: PatrollingParallelEnv) -> dict:
@@ -461,6 +467,20 @@ def test_local_greedy_fans_out_agents_that_share_a_node():
     # each pair has identical knowledge, so plain greedy without claims would send both
     # the same way; the rank splits them
     assert sorted(targets[:2]) == [2, 4] and sorted(targets[2:]) == [7, 9]
+
+
+def test_local_greedy_leaves_the_node_between_to_the_lower_index_agent():
+    # cycle 0..11, agents at 3 and 5; node 4 (between them) is the most idle node both see
+    env = PatrollingParallelEnv(graphs=[cycle_graph(12)], num_agents=2, max_steps=12,
+                                observation_radius=2)
+    env.reset(seed=0, options={"start_nodes": [3, 5]})
+    env.core.idleness[:] = 1
+    env.core.idleness[4] = 5
+    env.core._look(np.arange(2))
+    targets = [int(env.core.neighbours[env.core.positions[i], local_greedy_slot(env.core, i)])
+               for i in range(2)]
+    # agent_1 sees agent_0 two hops away, predicts it takes node 4 and turns to node 6
+    assert targets == [4, 6]
 
 
 def test_greedy_beats_random_walk():
