@@ -1,13 +1,14 @@
 """Team patrolling: CTDE vs a decentralised critic vs the heuristics, over several seeds.
 
-Trains ``tune_configs/patrol_ctde.yaml`` (3 agents on 25-node grids with walls, partial
+Trains ``tune_configs/patrol_ctde.yaml`` (3 agents on 30-32-node grids with walls, partial
 observability) for a wall-time budget per trial: the critic reads either the agent's own
 view (``shared``, decentralised) or the global state (``central``, CTDE), one trial per
 critic and seed. Then every trial's last checkpoint plays decentralised (each agent acts on
 its own observation) on the same seeded evaluation episodes as the heuristics: greedy
 idleness (coordinated: agents claim this step's targets in turn), local greedy (its
-decentralised form, each agent on its own observation) and random walk. Prints a table
-per trial and a summary over seeds, and writes ``benchmarks/results/patrol_ctde.json``.
+decentralised form: each agent on its own observation, predicting its teammates' moves)
+and random walk. Prints a table per trial and a summary over seeds, and writes
+``benchmarks/results/patrol_ctde.json``.
 
     python benchmarks/patrol_ctde.py [--budget 600] [--seeds 0 1 2] [--concurrent 2]
         [--episodes 50] [--set KEY.PATH=VALUE ...]
