@@ -73,12 +73,11 @@ def predicted_claims(core: PatrolCore, agent: int) -> np.ndarray:
     ``agent``'s knowledge (ties to the lowest node id); it loops over those teammates' nodes.
     """
     seen = core.seen_idleness(agent)
-    lower = core.alive[:agent] & core.in_view(agent)[core.positions[:agent]]
-    nodes, counts = np.unique(core.positions[:agent][lower], return_counts=True)
+    counts = core.lower_ids_here(agent)
     claimed = np.zeros(core.n, bool)
-    for node, count in zip(nodes, counts):
+    for node in np.flatnonzero(counts):
         nbrs = core.neighbours[node, 1: core.num_slots[node]]
-        claimed[nbrs[np.argsort(-seen[nbrs], kind="stable")[:count]]] = True
+        claimed[nbrs[np.argsort(-seen[nbrs], kind="stable")[:counts[node]]]] = True
     return claimed
 
 

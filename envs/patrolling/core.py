@@ -365,16 +365,20 @@ class PatrolCore:
         view = self.in_view(agent)
         others = self.alive.copy()
         others[agent] = False
-        lower = others.copy()
-        lower[agent:] = False
         x = np.zeros((n, len(NODE_FEATURES)), np.float32)
         x[:, 0] = self.seen_idleness(agent) / n
         x[self.positions[agent], 1] = 1.0
         x[:, 2] = np.bincount(self.positions[others], minlength=n) * view
         x[:, 3] = view
         x[:, 4:6] = self.pos_feat
-        x[:, 6] = np.bincount(self.positions[lower], minlength=n) * view
+        x[:, 6] = self.lower_ids_here(agent)
         return x
+
+    def lower_ids_here(self, agent: int) -> np.ndarray:
+        """(n,) live teammates with an index below ``agent``'s on each node in its view (0
+        elsewhere): the observation's ``lower_ids_here`` column."""
+        below = self.positions[:agent][self.alive[:agent]]
+        return np.bincount(below, minlength=self.n) * self.in_view(agent)
 
     def state_features(self) -> np.ndarray:
         """(n, 4) global ``x``, columns :data:`STATE_FEATURES` (true values, all agents)."""
