@@ -224,12 +224,10 @@ def _method_keys(config_class: type, method: str) -> set[str]:
 
 
 def algorithm_config_class(algorithm: str) -> type:
-    """The AlgorithmConfig class of an algorithm name."""
-    from ray.rllib.algorithms.appo import APPOConfig
-    from ray.rllib.algorithms.impala import IMPALAConfig
-    from ray.rllib.algorithms.ppo import PPOConfig
+    """The AlgorithmConfig class of an algorithm name (:mod:`rllib_gnn.algorithm_configs`)."""
+    from rllib_gnn.algorithm_configs import CONFIG_CLASSES
 
-    return {"PPO": PPOConfig, "APPO": APPOConfig, "IMPALA": IMPALAConfig}[algorithm]
+    return CONFIG_CLASSES[algorithm]
 
 
 def validate(exp: Mapping[str, Any]) -> list[str]:

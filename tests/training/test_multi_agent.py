@@ -7,6 +7,7 @@ actors never do (tests/module/test_properties.py checks the actor's independence
 
 import numpy as np
 import pytest
+import torch
 
 from rllib_gnn.experiment import resolve_experiment
 
@@ -40,14 +41,15 @@ def _train(experiment: dict, iterations: int = 2):
         for _ in range(iterations):
             result = algo.train()
         modules = dict(algo.learner_group._learner.module.items())
+        runner_modules = dict(algo.env_runner.module.items())
     finally:
         algo.stop()
-    return result, modules
+    return result, modules, runner_modules
 
 
 @pytest.mark.parametrize("env", sorted(TEAM_ENVS))
 def test_shared_policy_trains_two_iterations(ray_session, env):
-    result, modules = _train(_experiment(env, TEAM_ENVS[env]))
+    result, modules, _ = _train(_experiment(env, TEAM_ENVS[env]))
     assert set(modules) == {"shared"}
     assert result["env_runners"]["num_env_steps_sampled_lifetime"] > 0
     assert np.isfinite(result["learners"]["shared"]["policy_loss"])
@@ -56,7 +58,7 @@ def test_shared_policy_trains_two_iterations(ray_session, env):
 def test_independent_policies_train_one_module_per_agent(ray_session):
     experiment = _experiment("patrol-multi", TEAM_ENVS["patrol-multi"])
     experiment["multi_agent"]["policies"] = "per_agent"
-    result, modules = _train(experiment)
+    result, modules, _ = _train(experiment)
     assert set(modules) == {"agent_0", "agent_1"}
     for pid in modules:
         assert np.isfinite(result["learners"][pid]["vf_loss"])
@@ -67,16 +69,23 @@ def test_ctde_trains_with_a_central_critic_on_the_global_state(ray_session, env)
     env_config = {**TEAM_ENVS[env], "global_state": True}
     if env == "patrol-multi":
         env_config["observation_radius"] = 1  # actors see a partial view, the critic all
-    result, modules = _train(_experiment(env, env_config, critic="central"))
+    result, modules, runner_modules = _train(_experiment(env, env_config, critic="central"))
     module = modules["shared"]
     assert module.critic_encoder is not None
     assert np.isfinite(result["learners"]["shared"]["vf_loss"])
+    # Decentralised execution: the env runner holds the actor alone, synced to the learner's.
+    actor = runner_modules["shared"]
+    assert actor.inference_only
+    assert not hasattr(actor, "critic_encoder") and not hasattr(actor, "value_mlp")
+    learned = module.state_dict()
+    for name, weight in actor.state_dict().items():
+        assert torch.equal(weight, learned[name]), name
 
 
 def test_attrition_does_not_break_sampling_or_training(ray_session):
     env_config = {**TEAM_ENVS["patrol-multi"], "num_agents": 3,
                   "attrition": {"prob": 0.3, "min_agents": 1}}
-    result, _ = _train(_experiment("patrol-multi", env_config, critic="central"), iterations=3)
+    result, _, _ = _train(_experiment("patrol-multi", env_config, critic="central"), iterations=3)
     assert result["env_runners"]["num_episodes_lifetime"] > 0
     assert np.isfinite(result["learners"]["shared"]["total_loss"])
 

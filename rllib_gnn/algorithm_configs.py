@@ -1,0 +1,46 @@
+"""The RLlib algorithm configs experiments run: RLlib's own, with env runners that build
+every policy's module inference-only (the actor without its critic).
+
+RLlib 2.60's ``AlgorithmConfig.get_multi_rl_module_spec(inference_only=True)`` sets the flag
+on the module specs it makes itself but passes the per-policy specs of a user's
+``MultiRLModuleSpec`` through unchanged, so multi-agent env runners built the whole module,
+a CTDE policy's central critic included. The weight sync sent them the actor only, so the
+critic sat there untrained: memory and build time spent for nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ray.rllib.algorithms.appo import APPOConfig
+from ray.rllib.algorithms.impala import IMPALAConfig
+from ray.rllib.algorithms.ppo import PPOConfig
+from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
+
+
+class InferenceOnlyEnvRunners:
+    """AlgorithmConfig mixin: ``inference_only=True`` reaches every policy's module spec."""
+
+    def get_multi_rl_module_spec(self, *, inference_only: bool = False,
+                                 **kwargs: Any) -> MultiRLModuleSpec:
+        spec = super().get_multi_rl_module_spec(inference_only=inference_only, **kwargs)
+        if inference_only:  # the specs are RLlib's deep copies: the config's stay as they are
+            for module_spec in spec.rl_module_specs.values():
+                module_spec.inference_only = True
+        return spec
+
+
+class GraphPPOConfig(InferenceOnlyEnvRunners, PPOConfig):
+    """PPO whose env runners build inference-only modules."""
+
+
+class GraphAPPOConfig(InferenceOnlyEnvRunners, APPOConfig):
+    """APPO whose env runners build inference-only modules."""
+
+
+class GraphIMPALAConfig(InferenceOnlyEnvRunners, IMPALAConfig):
+    """IMPALA whose env runners build inference-only modules."""
+
+
+#: The config class of each ``algorithm`` name an experiment may give.
+CONFIG_CLASSES = {"PPO": GraphPPOConfig, "APPO": GraphAPPOConfig, "IMPALA": GraphIMPALAConfig}
