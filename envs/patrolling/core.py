@@ -43,8 +43,9 @@ HOP_MATRIX_MAX_NODES = 2000
 #: Columns of each agent's ``x``.
 NODE_FEATURES = ("idleness", "is_self", "others_here", "in_view", "pos_x", "pos_y",
                  "lower_ids_here")
-#: Columns of the global ``state``'s ``x``.
-STATE_FEATURES = ("idleness", "agents_here", "pos_x", "pos_y")
+#: Columns of the global ``state``'s ``x``. ``steps_left`` (the same on every node) lets a
+#: critic see the time limit coming: the team's return shrinks towards the end of an episode.
+STATE_FEATURES = ("idleness", "agents_here", "pos_x", "pos_y", "steps_left")
 
 DEFAULT_GRAPHS: dict[str, Any] = {
     "generator": "grid", "sizes": [25], "params": {"removed": 0.1}, "weights": "unit"}
@@ -381,11 +382,12 @@ class PatrolCore:
         return np.bincount(below, minlength=self.n) * self.in_view(agent)
 
     def state_features(self) -> np.ndarray:
-        """(n, 4) global ``x``, columns :data:`STATE_FEATURES` (true values, all agents)."""
+        """(n, 5) global ``x``, columns :data:`STATE_FEATURES` (true values, all agents)."""
         x = np.zeros((self.n, len(STATE_FEATURES)), np.float32)
         x[:, 0] = self.idleness / self.n
         x[:, 1] = np.bincount(self.positions[self.alive], minlength=self.n)
         x[:, 2:4] = self.pos_feat
+        x[:, 4] = (self.cfg.max_steps - self.t) / self.cfg.max_steps
         return x
 
     def state(self) -> dict[str, np.ndarray]:

@@ -51,8 +51,8 @@ class PatrollingParallelEnv(TeamParallelEnv):
     | `agent_node`  | (1,)      | the node the agent stands on                             |
     | `neighbours`  | (D + 1,)  | slot i -> node action i moves to (padded with own node)  |
     | `state`       | Dict      | with ``global_state=True`` (default): the same graph,    |
-    |               |           | x = (N, 4) true idleness / n, live agents here,          |
-    |               |           | pos_x, pos_y                                             |
+    |               |           | x = (N, 5) true idleness / n, live agents here,          |
+    |               |           | pos_x, pos_y, steps left / max_steps                     |
 
     There are no edge features (Fe = 0): a move takes one step whatever the edge's length.
     Positions are the graph's coordinates shifted to a minimum of 0 and divided by the largest

@@ -73,9 +73,20 @@ def test_spaces_cached_and_layout():
     assert env.action_space("agent_0").n == 5  # grid: max_degree 4, plus stay
     obs, _ = env.reset(seed=3)
     o = obs["agent_0"]
-    assert o["x"].shape[1] == 7 and o["state"]["x"].shape[1] == 4
+    assert o["x"].shape[1] == 7 and o["state"]["x"].shape[1] == 5
     assert "edge_attr" not in o
     assert env.observation_space("agent_0").contains(o)
+
+
+def test_state_counts_down_the_steps_left_on_every_node():
+    env = PatrollingParallelEnv(num_agents=2, max_steps=4)
+    obs, _ = env.reset(seed=3)
+    real = obs["agent_0"]["state"]["node_mask"].astype(bool)
+    for steps_left in (1.0, 0.75, 0.5, 0.25):
+        column = obs["agent_0"]["state"]["x"][real, 4]
+        np.testing.assert_array_equal(column, np.float32(steps_left))
+        obs, *_ = env.step({a: 0 for a in env.agents})
+    np.testing.assert_array_equal(obs["agent_0"]["state"]["x"][real, 4], 0.0)
 
 
 # ---------------------------------------------------------------------------- determinism
