@@ -51,8 +51,9 @@ SINGLE_FEATURES = ("is_agent", "is_goal", "visited", "pos_x", "pos_y")
 #: Multi-agent node features, from one agent's perspective.
 MULTI_FEATURES = ("is_self", "is_own_goal", "others_here", "visited_by_self", "pos_x", "pos_y")
 #: Columns of the global ``state``'s ``x`` (both forms, with ``global_state``): active agents
-#: on the node, active agents whose goal is the node, position.
-STATE_FEATURES = ("agents_here", "goals_here", "pos_x", "pos_y")
+#: on the node, active agents whose goal is the node, position, and the steps left before
+#: truncation / max_steps (the same on every node: the critic's clock).
+STATE_FEATURES = ("agents_here", "goals_here", "pos_x", "pos_y", "steps_left")
 #: Graph draws tried at reset before giving up on a distribution that yields no usable graph.
 MAX_DRAWS = 100
 
@@ -473,12 +474,13 @@ class NavigationCore:
         return x
 
     def state_features(self) -> np.ndarray:
-        """(n, 4) float32 global ``x``, columns :data:`STATE_FEATURES` (every active agent)."""
+        """(n, 5) float32 global ``x``, columns :data:`STATE_FEATURES` (every active agent)."""
         n = self.nav.num_nodes
         x = np.zeros((n, len(STATE_FEATURES)), np.float32)
         x[:, 0] = np.bincount(self.nodes[self.active], minlength=n)
         x[:, 1] = np.bincount(self.goals[self.active], minlength=n)
         x[:, 2:4] = self._x[:, -2:]
+        x[:, 4] = (self.max_steps - self.steps) / self.max_steps
         return x
 
     def state(self) -> dict[str, np.ndarray]:

@@ -49,9 +49,9 @@ class NavigationEnv(gym.Env):
     | `agent_node`  | (1,)    | the node the agent stands on                                |
     | `neighbours`  | (D,)    | (neighbours mode) slot i = the node action i moves to       |
     | `state`       | Dict    | with ``global_state=True``: the global view of the          |
-    |               |         | multi-agent env (x = agents_here, goals_here, pos_x, pos_y; |
-    |               |         | edge_attr = edge length): here the agent and its goal,      |
-    |               |         | 0 on the final obs (the agent is no longer active)          |
+    |               |         | multi-agent env (x = agents_here, goals_here, pos_x, pos_y, |
+    |               |         | steps_left; edge_attr = edge length): here the agent and    |
+    |               |         | its goal, 0 on the final obs (the agent is no longer active)|
 
     ## Rewards
 

@@ -53,7 +53,7 @@ class NavigationParallelEnv(TeamParallelEnv):
     With ``global_state=True`` (default) every observation also holds ``state``, the global
     view for a centralised critic (CTDE; actors should not read it): the same graph
     (``edge_index``, ``node_mask``, ``edge_mask``, ``edge_attr`` = edge length) with ``x`` of
-    shape (N, 4):
+    shape (N, 5):
 
     | col | feature       | meaning                                                |
     |-----|---------------|--------------------------------------------------------|
@@ -61,6 +61,8 @@ class NavigationParallelEnv(TeamParallelEnv):
     |     |               | number of agents still walking)                        |
     | 1   | `goals_here`  | number of active agents whose goal is the node         |
     | 2-3 | `pos_x/pos_y` | node position (0 without positions)                    |
+    | 4   | `steps_left`  | (max_steps - steps) / max_steps, on every node: the    |
+    |     |               | critic's clock for the truncation                      |
 
     It has no ``agent_node`` / ``neighbours`` (those stay per agent). The state is packed once
     per step and the same arrays are shared by every agent's observation (treat them as

@@ -451,7 +451,7 @@ def test_global_state_shows_every_agent_while_own_x_shows_only_self():
     space = env.observation_space("agent_0")
     rng = np.random.default_rng(3)
     obs, _ = env.reset(seed=3)
-    assert "state" in space.spaces and space["state"]["x"].shape == (env.settings.max_nodes, 4)
+    assert "state" in space.spaces and space["state"]["x"].shape == (env.settings.max_nodes, 5)
     while env.agents:
         core, n = env.core, env.core.nav.num_nodes
         # packed once per step, shared by every agent; its x is not the agents' own
@@ -464,7 +464,8 @@ def test_global_state_shows_every_agent_while_own_x_shows_only_self():
         assert x[:, 0].sum() == len(env.agents) == core.active.sum()
         np.testing.assert_array_equal(x[:, 0], np.bincount(core.nodes[core.active], minlength=n))
         np.testing.assert_array_equal(x[:, 1], np.bincount(core.goals[core.active], minlength=n))
-        np.testing.assert_allclose(x[:, 2:], core.nav.graph.positions, rtol=1e-6)
+        np.testing.assert_allclose(x[:, 2:4], core.nav.graph.positions, rtol=1e-6)
+        np.testing.assert_array_equal(x[:, 4], np.float32((30 - core.steps) / 30))
         m = core.nav.edge_index.shape[1]
         np.testing.assert_allclose(state["edge_attr"][:m, 0],
                                    np.concatenate([core.nav.graph.edge_lengths()] * 2), rtol=1e-6)
