@@ -6,8 +6,8 @@ view (``shared``, decentralised) or the global state (``central``, CTDE), one tr
 critic and seed. Then every trial's last checkpoint plays decentralised (each agent acts on
 its own observation) on the same seeded evaluation episodes as the heuristics: greedy
 idleness (coordinated: agents claim this step's targets in turn), local greedy (its
-decentralised form: each agent on its own observation, predicting its teammates' moves)
-and random walk. Prints a table per trial and a summary over seeds, and writes
+decentralised form: each agent on its own observation, predicting its teammates' moves),
+independent greedy (each agent alone, no predictions) and random walk. Prints a table per trial and a summary over seeds, and writes
 ``benchmarks/results/patrol_ctde.json``.
 
     python benchmarks/patrol_ctde.py [--budget 600] [--seeds 0 1 2] [--concurrent 2]
@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 from envs.compare import format_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-HEURISTICS = ("greedy_idleness", "local_greedy", "random_walk")
+HEURISTICS = ("greedy_idleness", "local_greedy", "independent_greedy", "random_walk")
 CRITIC_NAMES = {"central": "CTDE (central critic)", "shared": "decentralised critic"}
 
 

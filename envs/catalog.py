@@ -93,6 +93,7 @@ ENVS: dict[str, EnvEntry] = {
         "envs.patrolling:PatrollingParallelEnv", True, "avg_idleness", "min",
         {"greedy_idleness": "envs.patrolling:play_greedy_idleness",
          "local_greedy": "envs.patrolling:play_local_greedy",
+         "independent_greedy": "envs.patrolling:play_independent_greedy",
          "random_walk": "envs.patrolling:play_random_walk"}, "greedy_idleness",
         "K agents patrol a graph; partial observability, attrition, global state for CTDE",
         None, ("worst_idleness",)),

@@ -11,6 +11,10 @@ choose over an agent's neighbours with one numpy expression; they loop over agen
   this step by an earlier agent is avoided when the agent has an unclaimed one. The claims
   are communication: an agent learns this step's choices of teammates whose knowledge it
   does not share, which no decentralised actor's observation holds.
+* independent greedy: greedy idleness without claims, each agent choosing alone as
+  issue 2 specified the heuristic ("move to the neighbour with the highest idleness").
+  Agents on one node see the same and move as one: the uncoordinated floor of the two
+  above and below.
 * local greedy: the decentralised form of greedy idleness, each agent acting on its own
   observation only. Its observation counts, on every node in view, the teammates there
   whose index is below its own (``lower_ids_here``): it predicts that each of them moves
@@ -113,6 +117,17 @@ def play_greedy_idleness(env: PatrollingParallelEnv, seed: int | None = None) ->
     def choose(env: PatrollingParallelEnv, obs: dict) -> dict:
         slots = _greedy_choices(env.core, [env._index[a] for a in env.agents])
         return {a: slots[env._index[a]] for a in env.agents}
+
+    return play_parallel(env, choose, seed=seed)
+
+
+def play_independent_greedy(env: PatrollingParallelEnv, seed: int | None = None
+                            ) -> dict[str, Any]:
+    """One episode of independent greedy (no claims, no predictions); the final info."""
+
+    def choose(env: PatrollingParallelEnv, obs: dict) -> dict:
+        unclaimed = np.zeros(env.core.n, bool)
+        return {a: greedy_slot(env.core, env._index[a], unclaimed) for a in env.agents}
 
     return play_parallel(env, choose, seed=seed)
 

@@ -60,7 +60,8 @@ def test_patrol_rows_report_worst_idleness_for_every_baseline():
     team = entry("patrol-multi")
     players = {name: team.baseline(name) for name in team.baselines}
     rows = compare(team, players, {"max_steps": 40}, episodes=2)
-    assert [r["player"] for r in rows] == ["greedy_idleness", "local_greedy", "random_walk"]
+    assert [r["player"] for r in rows] == [
+        "greedy_idleness", "local_greedy", "independent_greedy", "random_walk"]
     for row in rows:
         assert row["worst_idleness_mean"] >= row["avg_idleness_mean"] > 0
 

@@ -14,11 +14,12 @@ from envs.patrolling import (
     PatrollingParallelEnv,
     play_greedy_idleness,
     play_greedy_idleness_single,
+    play_independent_greedy,
     play_local_greedy,
     play_random_walk,
     play_random_walk_single,
 )
-from envs.patrolling.baselines import _greedy_choices, local_greedy_slot
+from envs.patrolling.baselines import _greedy_choices, greedy_slot, local_greedy_slot
 from tests.envs.episodes import (
     assert_replays,
     assert_same,
@@ -480,6 +481,17 @@ def test_local_greedy_fans_out_agents_that_share_a_node():
     assert sorted(targets[:2]) == [2, 4] and sorted(targets[2:]) == [7, 9]
 
 
+def test_independent_greedy_moves_agents_that_share_a_node_as_one():
+    env = PatrollingParallelEnv(graphs=[cycle_graph(12)], num_agents=4, max_steps=12,
+                                observation_radius=None)
+    _pair_up(env)
+    unclaimed = np.zeros(env.core.n, bool)
+    for _ in range(5):
+        env.step({a: greedy_slot(env.core, env._index[a], unclaimed) for a in env.agents})
+        positions = env.core.positions
+        assert positions[0] == positions[1] and positions[2] == positions[3]
+
+
 def test_local_greedy_leaves_the_node_between_to_the_lower_index_agent():
     # cycle 0..11, agents at 3 and 5; node 4 (between them) is the most idle node both see
     env = PatrollingParallelEnv(graphs=[cycle_graph(12)], num_agents=2, max_steps=12,
@@ -499,12 +511,14 @@ def test_greedy_beats_random_walk():
     seeds = range(6)
     greedy = [play_greedy_idleness(env, s) for s in seeds]
     local = [play_local_greedy(env, s) for s in seeds]
+    independent = [play_independent_greedy(env, s) for s in seeds]
     walk = [play_random_walk(env, s) for s in seeds]
     # same seeds -> same graphs
     assert [g["graph_nodes"] for g in greedy] == [w["graph_nodes"] for w in walk]
     for metric in ("avg_idleness", "worst_idleness"):
         assert np.mean([g[metric] for g in greedy]) < np.mean([w[metric] for w in walk])
         assert np.mean([g[metric] for g in local]) < np.mean([w[metric] for w in walk])
+        assert np.mean([g[metric] for g in local]) < np.mean([g[metric] for g in independent])
     single = PatrollingEnv()
     sg = [play_greedy_idleness_single(single, s)["avg_idleness"] for s in seeds]
     sw = [play_random_walk_single(single, s)["avg_idleness"] for s in seeds]
