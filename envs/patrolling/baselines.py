@@ -11,10 +11,10 @@ choose over an agent's neighbours with one numpy expression; they loop over agen
   this step by an earlier agent is avoided when the agent has an unclaimed one. The claims
   are communication: an agent learns this step's choices of teammates whose knowledge it
   does not share, which no decentralised actor's observation holds.
-* independent greedy: greedy idleness without claims, each agent choosing alone as
-  issue 2 specified the heuristic ("move to the neighbour with the highest idleness").
-  Agents on one node see the same and move as one: the uncoordinated floor of the two
-  above and below.
+* independent greedy: greedy idleness without claims, each agent on its own view: the
+  rule as first specified ("move to the neighbour with the highest idleness"). Agents on
+  one node see the same and move as one, so it is the uncoordinated floor below greedy
+  idleness and local greedy.
 * local greedy: the decentralised form of greedy idleness, each agent acting on its own
   observation only. Its observation counts, on every node in view, the teammates there
   whose index is below its own (``lower_ids_here``): it predicts that each of them moves
