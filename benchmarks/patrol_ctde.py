@@ -7,8 +7,8 @@ critic and seed. Then every trial's last checkpoint plays decentralised (each ag
 its own observation) on the same seeded evaluation episodes as the heuristics: greedy
 idleness (coordinated: agents claim this step's targets in turn), local greedy (its
 decentralised form: each agent on its own observation, predicting its teammates' moves),
-independent greedy (each agent alone, no predictions) and random walk. Prints a table per trial and a summary over seeds, and writes
-``benchmarks/results/patrol_ctde.json``.
+independent greedy (each agent alone, no predictions) and random walk. Prints a table per
+trial and a summary over seeds, and writes ``benchmarks/results/patrol_ctde.json``.
 
     python benchmarks/patrol_ctde.py [--budget 600] [--seeds 0 1 2] [--concurrent 2]
         [--episodes 200] [--set KEY.PATH=VALUE ...]
