@@ -77,3 +77,20 @@ def invalid_action_config(merged: Mapping[str, Any], *, max_penalty: float | Non
     penalty = require_float("invalid_penalty", merged.get("invalid_penalty", -1.0),
                             maximum=max_penalty)
     return mode, penalty
+
+
+def parse_action(action: Any, num_actions: int, who: str = "action") -> int:
+    """``action`` as an int in ``[0, num_actions)``: a Python or numpy integer, or an integer
+    array of shape ``()`` or ``(1,)`` (what RLlib and vectorised callers hand over).
+
+    Raises a ``ValueError`` naming ``who`` (e.g. ``"agent_1's action"``) for anything else,
+    floats and bools included, and for a value outside ``Discrete(num_actions)``.
+    """
+    value = np.asarray(action)
+    if value.shape not in ((), (1,)) or value.dtype.kind not in "iu":
+        raise ValueError(f"{who} must be an integer in [0, {num_actions - 1}], got {action!r}")
+    slot = int(value.reshape(()))
+    if not 0 <= slot < num_actions:
+        raise ValueError(f"{who} {slot} is outside the action space: it is outside "
+                         f"Discrete({num_actions}), whose actions are 0..{num_actions - 1}")
+    return slot

@@ -9,7 +9,8 @@ from envs.matching.baselines import (
     play_greedy_parallel,
     play_random,
 )
-from envs.matching.core import DEFAULT_GRAPHS, MatchingState
+from envs.matching.core import DEFAULT_GRAPHS
+from envs.matching.matching import MatchingState
 from envs.matching.env import MaxMatchingEnv
 from envs.matching.multi import MaxMatchingParallelEnv
 

@@ -27,7 +27,7 @@ def play_exact(env, seed: int | None = None) -> dict[str, Any]:
     plan: dict[str, Any] = {}
 
     def choose(env, obs):
-        state = env.unwrapped.state
+        state = env.unwrapped.matching
         if plan.get("state") is not state:
             ids, _ = exact_matching(state.graph, state.weights)
             plan["state"], plan["ids"] = state, list(ids[::-1])
@@ -44,7 +44,7 @@ def play_exact(env, seed: int | None = None) -> dict[str, Any]:
 def play_greedy(env, seed: int | None = None) -> dict[str, Any]:
     """Play a ``MaxMatchingEnv`` episode picking the heaviest available edge (lowest id on ties)."""
     def choose(env, obs):
-        state = env.unwrapped.state
+        state = env.unwrapped.matching
         w = np.where(state.available, state.weights, -np.inf)
         return int(np.argmax(w))
 
@@ -56,7 +56,7 @@ def play_random(env, seed: int | None = None) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
 
     def choose(env, obs):
-        return int(rng.choice(np.flatnonzero(env.unwrapped.state.slot_mask())))
+        return int(rng.choice(np.flatnonzero(env.unwrapped.matching.slot_mask())))
 
     return play(env, choose, seed)
 

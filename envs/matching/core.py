@@ -1,233 +1,116 @@
-"""Maximum weighted matching: the problem state, its numpy transition and the shared config.
+"""Maximum weighted matching: the env's settings and its episode core.
 
 Both forms of the env (:class:`~envs.matching.env.MaxMatchingEnv` and
-:class:`~envs.matching.multi.MaxMatchingParallelEnv`) hold one :class:`MatchingState` per
-episode and build observations with :func:`observe`; neither copies the other.
-
-Edges-as-actions: directed edge slots follow :attr:`envs.graphs.Graph.edge_index`, slot ``k``
-(``k < M``) is ``edges[k]`` (u < v) and slot ``M + k`` its reverse. Both directions of an
-undirected edge name the same edge and are valid together while it is available.
+:class:`~envs.matching.multi.MaxMatchingParallelEnv`) play one :class:`MatchingCore`; the
+matching itself is :class:`envs.matching.matching.MatchingState`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from envs._validation import (
-    invalid_action_config,
-    merge_config,
-    optional_int,
-    require_bool,
-    require_choice,
-)
+from envs._validation import require_choice
 from envs.contract import GraphObsSpec
-from envs.graphs import Graph, GraphSource, source_from_config
-from envs.team import full_view_spec
+from envs.episode import FullViewCore
+from envs.graphs import Graph
+from envs.matching.matching import (
+    EDGE_FEATURES,
+    NODE_FEATURES,
+    MatchingState,
+    draw_edge_weights,
+)
+from envs.matching.solvers import episode_info
+from envs.settings import EnvSettings
 
 #: Default graphs: Erdős–Rényi G(n, 0.25), n in {10, 15, 20}, unit node weights (unused).
 DEFAULT_GRAPHS: dict[str, Any] = {
     "generator": "erdos_renyi", "sizes": [10, 15, 20], "params": {"p": 0.25}, "weights": "unit",
 }
-#: Config keys both forms accept.
-COMMON_KEYS = ("graphs", "max_nodes", "max_edges", "edge_weights", "invalid_action",
-               "invalid_penalty", "max_steps", "reference", "global_state")
-#: Values of the config key ``reference`` (the solver behind the info's ``matching_ratio``).
-REFERENCES = ("none", "greedy", "exact")
-#: Node features: matched, available degree / max(1, max degree), available weighted degree
-#: / max(1, max degree) (max degree of the episode's graph, fixed for the episode).
-NODE_FEATURES = 3
-#: Edge features per directed slot: weight, available.
-EDGE_FEATURES = 2
-METRIC_KEYS = ("matching_weight", "matching_size", "invalid_actions", "graph_nodes")
 
 
-@dataclass(frozen=True)
-class MatchingSettings:
-    """A validated config shared by both forms (see the env docstrings for each key).
+@dataclass(frozen=True, kw_only=True)
+class MatchingSettings(EnvSettings):
+    """A validated matching config: the shared settings plus ``edge_weights``. Every agent
+    sees the whole graph (``state`` repeats its graph keys); the default step limit is the
+    episode graph's node count."""
 
-    ``spec`` packs the agents' own keys; ``obs_spec`` (the observation space) adds the
-    ``state`` key when ``global_state`` is on.
-    """
+    DEFAULT_GRAPHS: ClassVar[dict[str, Any]] = DEFAULT_GRAPHS
+    KEYS: ClassVar[tuple[str, ...]] = ("edge_weights",)
+    REFERENCES: ClassVar[tuple[str, ...]] = ("greedy", "exact")
 
-    source: GraphSource
-    max_nodes: int
-    max_edges: int
     edge_weights: str
-    invalid_action: str
-    invalid_penalty: float
-    max_steps: int | None
-    spec: GraphObsSpec
-    reference: str = "none"
-    global_state: bool = False
-    obs_spec: GraphObsSpec | None = None
 
-    @property
-    def penalty(self) -> bool:
-        """Whether invalid actions are penalised (True) or rejected (mask mode)."""
-        return self.invalid_action == "penalty"
+    @classmethod
+    def parse_own(cls, merged: Mapping[str, Any], common: Mapping[str, Any]) -> dict[str, Any]:
+        spec = GraphObsSpec(max_nodes=common["max_nodes"], max_edges=common["max_edges"],
+                            node_features=NODE_FEATURES, num_actions=common["max_edges"],
+                            edge_features=EDGE_FEATURES)
+        edge_weights = require_choice("edge_weights", merged.get("edge_weights", "uniform"),
+                                      ("uniform", "unit"))
+        return {"edge_weights": edge_weights, "view_spec": spec, "state_spec": spec}
 
-    def steps_limit(self, graph: Graph) -> int:
-        """The episode's truncation bound: ``max_steps``, by default the graph's node count."""
-        return self.max_steps if self.max_steps is not None else graph.num_nodes
+    def default_step_limit(self, graph: Graph) -> int:
+        return graph.num_nodes
 
 
-def parse_config(where: str, config: Mapping | None, overrides: Mapping,
-                 extra: tuple[str, ...] = (), *, multi: bool = False
-                 ) -> tuple[MatchingSettings, dict[str, Any]]:
-    """Merge ``{**config, **overrides}``, reject unknown keys, validate the common ones
-    (``global_state`` defaults to ``multi``).
+class MatchingCore(FullViewCore):
+    """One matching episode for K agents picking edges together.
 
-    Returns the settings and the merged dict (the caller validates its ``extra`` keys).
-    """
-    merged = merge_config(where, config, overrides, COMMON_KEYS + extra)
-    source, max_nodes, max_edges = source_from_config(merged, DEFAULT_GRAPHS)
-    edge_weights = require_choice("edge_weights", merged.get("edge_weights", "uniform"),
-                                  ("uniform", "unit"))
-    invalid_action, invalid_penalty = invalid_action_config(merged)
-    max_steps = optional_int("max_steps", merged.get("max_steps"), minimum=1)
-    reference = require_choice("reference", merged.get("reference", "none"), REFERENCES)
-    global_state = require_bool("global_state", merged.get("global_state", multi))
-    spec = GraphObsSpec(max_nodes=max_nodes, max_edges=max_edges, node_features=NODE_FEATURES,
-                        num_actions=max_edges, edge_features=EDGE_FEATURES)
-    settings = MatchingSettings(source, max_nodes, max_edges, edge_weights, invalid_action,
-                                invalid_penalty, max_steps, spec, reference, global_state,
-                                full_view_spec(spec, global_state))
-    return settings, merged
-
-
-def draw_edge_weights(graph: Graph, rng: np.random.Generator, mode: str) -> np.ndarray:
-    """(M,) float32 edge weights: U[0, 1) from ``rng`` (``"uniform"``) or ones (``"unit"``)."""
-    if mode == "uniform":
-        return rng.random(graph.num_edges, dtype=np.float64).astype(np.float32)
-    return np.ones(graph.num_edges, np.float32)
-
-
-def as_slot(action: Any, num_slots: int) -> int:
-    """``action`` as an int in ``[0, num_slots)``; anything else is outside the action space."""
-    arr = np.asarray(action)
-    if arr.ndim != 0 or arr.dtype.kind not in "iu":
-        raise ValueError(f"action must be an integer edge slot in [0, {num_slots}), got {action!r}")
-    slot = int(arr)
-    if not 0 <= slot < num_slots:
-        raise ValueError(f"action {slot} is outside Discrete({num_slots}) "
-                         f"(edge slots 0..{num_slots - 1})")
-    return slot
-
-
-class MatchingState:
-    """One episode of maximum weighted matching on ``graph`` with ``weights`` per undirected edge.
+    Every pick is judged against the matching at the start of the step; the valid ones are
+    then applied in agent-index order, and a pick that an earlier agent's pick of the same
+    step made unavailable (the same edge, or one sharing a node with it) is void. Every
+    agent's reward is the weight added this step.
 
     Attributes:
-        graph: the episode's graph (M undirected edges ``graph.edges``).
-        weights: (M,) float32 edge weights.
-        matched: (n,) bool, nodes covered by the matching.
-        available: (M,) bool, edges whose endpoints are both unmatched.
-        chosen: undirected edge ids in the order they were picked.
-        total: the matching's weight so far.
-        invalid_actions: penalised picks so far (penalty mode; the envs count them).
+        matching: the episode's :class:`~envs.matching.matching.MatchingState`.
     """
 
-    def __init__(self, graph: Graph, weights: np.ndarray) -> None:
-        if graph.num_edges == 0:
-            raise ValueError(
-                f"maximum matching needs a graph with at least one edge; got a graph of "
-                f"{graph.num_nodes} nodes and no edges, so no episode can start (raise the "
-                f"generator's edge density or sizes, or drop edgeless graphs from the list)")
-        weights = np.asarray(weights, np.float32)
-        if weights.shape != (graph.num_edges,):
-            raise ValueError(f"edge weights must have shape ({graph.num_edges},), "
-                             f"got {weights.shape}")
-        self.graph = graph
-        self.num_nodes = graph.num_nodes
-        self.num_edges = graph.num_edges
-        self.u = graph.edges[:, 0].astype(np.int64)
-        self.v = graph.edges[:, 1].astype(np.int64)
-        self.weights = weights
-        self.edge_index = graph.edge_index
-        self.degree_scale = float(max(1, int(graph.degrees().max())))
-        self.matched = np.zeros(self.num_nodes, bool)
-        self.available = np.ones(self.num_edges, bool)
-        self.chosen: list[int] = []
-        self.total = 0.0
-        self.invalid_actions = 0
+    settings: MatchingSettings
 
-    # ---------------------------------------------------------------- actions
-    def edge_of(self, slot: int) -> int:
-        """The undirected edge id of a real directed slot (``slot < 2M``)."""
-        return slot if slot < self.num_edges else slot - self.num_edges
+    def start(self, rng: np.random.Generator, options: Mapping[str, Any]) -> Graph:
+        """Draw the next graph, then its edge weights, from ``rng``."""
+        graph = self.draw_graph(rng)
+        self.matching = MatchingState(graph, draw_edge_weights(graph, rng,
+                                                               self.settings.edge_weights))
+        return graph
 
-    def invalid_reason(self, slot: int) -> str | None:
-        """Why directed slot ``slot`` cannot be picked now, or None when it can."""
-        if slot >= 2 * self.num_edges:
-            return (f"it is a padding slot (this graph has {self.num_edges} edges, "
-                    f"directed slots 0..{2 * self.num_edges - 1})")
-        k = self.edge_of(slot)
-        if self.available[k]:
-            return None
-        u, v = int(self.u[k]), int(self.v[k])
-        taken = [str(x) for x in (u, v) if self.matched[x]]
-        return f"edge {k} ({u}, {v}) touches already matched node(s) {', '.join(taken)}"
+    def invalid_reason(self, agent: int, action: int) -> str | None:
+        return self.matching.invalid_reason(action)
 
-    def pick(self, edge: int) -> float:
-        """Add available undirected ``edge`` to the matching; returns its weight (the reward)."""
-        u, v = self.u[edge], self.v[edge]
-        self.matched[u] = True
-        self.matched[v] = True
-        self.available &= ~(self.matched[self.u] | self.matched[self.v])
-        weight = float(self.weights[edge])
-        self.chosen.append(int(edge))
-        self.total += weight
-        return weight
+    def apply(self, actions: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        m = self.matching
+        team = 0.0
+        for i in np.flatnonzero(valid):  # agents in index order (K small)
+            edge = m.edge_of(int(actions[i]))
+            if m.available[edge]:  # else void: taken by an earlier agent this step
+                team += m.pick(edge)
+        m.invalid_actions += int((self.active & ~valid).sum())
+        k = len(actions)
+        return np.full(k, team), np.full(k, m.done)
+
+    def view(self, terminal: bool) -> dict[str, np.ndarray]:
+        """The shared observation; penalty mode marks every real edge slot valid."""
+        m = self.matching
+        mask = np.ones(2 * m.num_edges, bool) if self.settings.penalty else m.slot_mask()
+        return self.settings.view_spec.pack(m.node_features(), m.edge_index, mask,
+                                            edge_attr=m.edge_features(), terminal=terminal)
+
+    def summary(self) -> dict[str, Any]:
+        return episode_info(self.matching, self.settings.reference)
+
+
+class MatchingViews:
+    """The current episode's matching, for baselines (both env forms)."""
+
+    core: MatchingCore
 
     @property
-    def done(self) -> bool:
-        """No edge is left to pick."""
-        return not self.available.any()
-
-    def slot_mask(self) -> np.ndarray:
-        """(2M,) bool: directed slots whose edge is available (both directions alike)."""
-        return np.concatenate([self.available, self.available])
-
-    # ---------------------------------------------------------------- features
-    def node_features(self) -> np.ndarray:
-        """(n, 3) float32: matched, available degree and weighted degree, both / max degree."""
-        u, v = self.u[self.available], self.v[self.available]
-        w = self.weights[self.available].astype(np.float64)
-        ends = np.concatenate([u, v])
-        x = np.empty((self.num_nodes, NODE_FEATURES), np.float32)
-        x[:, 0] = self.matched
-        x[:, 1] = np.bincount(ends, minlength=self.num_nodes) / self.degree_scale
-        x[:, 2] = np.bincount(ends, np.concatenate([w, w]), self.num_nodes) / self.degree_scale
-        return x
-
-    def edge_features(self) -> np.ndarray:
-        """(2M, 2) float32 per directed slot: weight, available."""
-        attr = np.stack([self.weights, self.available.astype(np.float32)], axis=1)
-        return np.concatenate([attr, attr], axis=0)
-
-    def metrics(self) -> dict[str, Any]:
-        """Episode-end info: ``matching_weight``, ``matching_size`` (floats),
-        ``invalid_actions``, ``graph_nodes`` (ints)."""
-        return {"matching_weight": float(self.total), "matching_size": float(len(self.chosen)),
-                "invalid_actions": int(self.invalid_actions), "graph_nodes": int(self.num_nodes)}
-
-
-def new_episode(settings: MatchingSettings, rng: np.random.Generator) -> MatchingState:
-    """Draw the next graph, then its edge weights, from ``rng``; check it fits the spec."""
-    graph = settings.source.next(rng)
-    weights = draw_edge_weights(graph, rng, settings.edge_weights)
-    settings.spec.check_fits(graph.num_nodes, 2 * graph.num_edges)
-    return MatchingState(graph, weights)
-
-
-def observe(settings: MatchingSettings, state: MatchingState, terminal: bool = False
-            ) -> dict[str, np.ndarray]:
-    """One agent's own keys (fresh arrays, no ``state``). Penalty mode marks every real slot
-    valid."""
-    mask = np.ones(2 * state.num_edges, bool) if settings.penalty else state.slot_mask()
-    return settings.spec.pack(state.node_features(), state.edge_index, mask,
-                              edge_attr=state.edge_features(), terminal=terminal)
+    def matching(self) -> MatchingState:
+        """The episode's :class:`~envs.matching.matching.MatchingState` (read it only)."""
+        if self.core.graph is None:
+            raise RuntimeError("call reset() first: no episode has started")
+        return self.core.matching

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import gymnasium as gym
-import numpy as np
-from gymnasium import spaces
-
-from envs.matching.core import (
-    MatchingState,
-    as_slot,
-    new_episode,
-    observe,
-    parse_config,
-)
-from envs.matching.solvers import episode_info
-from envs.team import full_view_observation
+from envs.matching.core import MatchingCore, MatchingSettings, MatchingViews
+from envs.matching.matching import MatchingState
+from envs.single import GraphEnv
 
 
-class MaxMatchingEnv(gym.Env):
+class MaxMatchingEnv(MatchingViews, GraphEnv):
     """
     ## Description
 
@@ -99,48 +86,11 @@ class MaxMatchingEnv(gym.Env):
     real slot is marked valid in ``action_mask`` (padding slots stay 0).
     """
 
-    metadata = {"render_modes": []}
-    render_mode = None
+    settings_class = MatchingSettings
+    core_class = MatchingCore
 
-    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
-        super().__init__()
-        self.settings, _ = parse_config("MaxMatchingEnv", config, overrides)
-        self.observation_space = self.settings.obs_spec.space()
-        self.action_space = spaces.Discrete(self.settings.max_edges)
-        self.state: MatchingState | None = None
-        self._steps = 0
-        self._limit = 0
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None
-              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        super().reset(seed=seed)
-        if seed is not None:
-            self.settings.source.restart()
-        self.state = new_episode(self.settings, self.np_random)
-        self._steps = 0
-        self._limit = self.settings.steps_limit(self.state.graph)
-        return self._observe(terminal=False), {}
-
-    def _observe(self, terminal: bool) -> dict[str, Any]:
-        view = observe(self.settings, self.state, terminal=terminal)
-        return full_view_observation(view, self.settings.global_state)
-
-    def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
-        state = self.state
-        if state is None:
-            raise RuntimeError("MaxMatchingEnv.step() called before reset()")
-        slot = as_slot(action, self.settings.max_edges)
-        reason = state.invalid_reason(slot)
-        if reason is None:
-            reward = state.pick(state.edge_of(slot))
-        elif self.settings.penalty:
-            reward = self.settings.invalid_penalty
-            state.invalid_actions += 1
-        else:
-            raise ValueError(f"action {slot} is invalid: {reason}")
-        self._steps += 1
-        terminated = bool(state.done)
-        truncated = bool(not terminated and self._steps >= self._limit)
-        info = episode_info(state, self.settings.reference) if terminated or truncated else {}
-        obs = self._observe(terminal=terminated)
-        return obs, float(reward), terminated, truncated, info
+    @property
+    def state(self) -> MatchingState:
+        """The episode's matching, as :attr:`matching` (kept under this name for the
+        single-agent form; the team form's ``state()`` is PettingZoo's global view)."""
+        return self.matching

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
-from gymnasium import spaces
-
-from envs._validation import require_int
-from envs.matching.core import MatchingState, as_slot, new_episode, observe, parse_config
-from envs.matching.solvers import episode_info
-from envs.team import TeamParallelEnv, full_view_state, share_full_view
+from envs.matching.core import MatchingCore, MatchingSettings, MatchingViews
+from envs.team import TeamParallelEnv
 
 
-class MaxMatchingParallelEnv(TeamParallelEnv):
+class MaxMatchingParallelEnv(MatchingViews, TeamParallelEnv):
     """
     ## Description
 
@@ -75,67 +67,5 @@ class MaxMatchingParallelEnv(TeamParallelEnv):
     """
 
     metadata = {"name": "max_matching_v0", "render_modes": []}
-
-    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
-        self.settings, merged = parse_config("MaxMatchingParallelEnv", config, overrides,
-                                             extra=("num_agents",), multi=True)
-        k = require_int("num_agents", merged.get("num_agents", 2), minimum=1)
-        super().__init__(k, self.settings.obs_spec.space(),
-                         spaces.Discrete(self.settings.max_edges), self.settings.spec)
-        self._check_team(self.settings.source.min_nodes, "the smallest graph in graphs")
-        self.matching: MatchingState | None = None
-        self._steps = 0
-        self._limit = 0
-
-    def reset(self, seed: int | None = None, options: dict | None = None
-              ) -> tuple[dict[str, dict], dict[str, dict]]:
-        state = new_episode(self.settings, self._reseed(seed, self.settings.source))
-        self._check_team(state.num_nodes, "this episode's graph")
-        self.matching = state
-        self._steps = 0
-        self._limit = self.settings.steps_limit(state.graph)
-        self.agents = list(self.possible_agents)
-        return self._observe(terminal=False), {a: {} for a in self.agents}
-
-    def _observe(self, terminal: bool) -> dict[str, dict]:
-        """The same observation for every live agent, packed once: each agent its own copy
-        of the arrays, the ``state`` arrays shared."""
-        view = observe(self.settings, self.matching, terminal=terminal)
-        return share_full_view(view, self.agents, self.settings.global_state)
-
-    def state(self) -> dict[str, np.ndarray]:
-        """The global view (the ``state`` key's graph; available with global_state off too)."""
-        if self.matching is None:
-            raise RuntimeError("state() called before reset()")
-        return full_view_state(observe(self.settings, self.matching, terminal=True))
-
-    def step(self, actions: Mapping[str, Any]):
-        self._check_step(actions)
-        state = self.matching
-        slots = [as_slot(actions[a], self.settings.max_edges) for a in self.agents]
-        reasons = [state.invalid_reason(s) for s in slots]
-        if not self.settings.penalty:
-            for agent, slot, reason in zip(self.agents, slots, reasons):
-                if reason is not None:
-                    raise ValueError(f"{agent}'s action {slot} is invalid: {reason}")
-        team = 0.0
-        rewards = {}
-        for agent, slot, reason in zip(self.agents, slots, reasons):
-            if reason is not None:          # penalty mode: invalid before the step began
-                rewards[agent] = self.settings.invalid_penalty
-                state.invalid_actions += 1
-                continue
-            rewards[agent] = 0.0
-            edge = state.edge_of(slot)
-            if state.available[edge]:       # else void: taken by an earlier agent this step
-                team += state.pick(edge)
-        rewards = {a: float(r + team) for a, r in rewards.items()}
-        self._steps += 1
-        terminated = bool(state.done)
-        truncated = bool(not terminated and self._steps >= self._limit)
-        obs = self._observe(terminal=terminated)
-        final = (episode_info(state, self.settings.reference)
-                 if terminated or truncated else {})  # solved once, copied to every agent
-        terms, truncs, infos = self._finish_team_step(terminated, truncated,
-                                                      lambda: dict(final))
-        return obs, rewards, terms, truncs, infos
+    settings_class = MatchingSettings
+    core_class = MatchingCore

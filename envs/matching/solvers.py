@@ -4,8 +4,8 @@
 (heaviest available edge first) solve a :class:`~envs.graphs.Graph` with one weight per
 undirected edge and return ``(edge ids, weight)``. :func:`episode_info` builds the episode-end
 info of both env forms, with the ratio keys when ``reference`` is not ``"none"``. This module
-depends only on :mod:`envs.matching.core` and :mod:`envs.graphs` (``baselines`` imports it,
-the envs import it).
+depends only on :mod:`envs.matching.matching` and :mod:`envs.graphs` (``baselines`` imports it,
+the envs' core imports it).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 
 from envs.graphs import Graph
-from envs.matching.core import MatchingState
+from envs.matching.matching import MatchingState
 
 
 def total_weight(weights: np.ndarray, ids: np.ndarray) -> float:

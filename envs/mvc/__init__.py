@@ -10,7 +10,7 @@ from envs.mvc.baselines import (
     play_greedy_parallel,
     play_random,
 )
-from envs.mvc.core import EDGE_FEATURES, NODE_FEATURES, CoverState
+from envs.mvc.cover import EDGE_FEATURES, NODE_FEATURES, CoverState
 from envs.mvc.env import MinVertexCoverEnv
 from envs.mvc.multi import MinVertexCoverParallelEnv
 

@@ -1,300 +1,126 @@
-"""Weighted minimum vertex cover: the problem state and its numpy transition.
+"""Weighted minimum vertex cover: the env's settings and its episode core.
 
 Shared by :class:`envs.mvc.env.MinVertexCoverEnv` (one node per step) and
 :class:`envs.mvc.multi.MinVertexCoverParallelEnv` (K nodes per step) so that both forms
-apply exactly the same rules. Everything per step is array work over the incident edges of
-the picked nodes (a CSR node -> incident-edge-id table built once per episode); there is no
-Python loop over nodes or edges.
+apply exactly the same rules; the cover itself is :class:`envs.mvc.cover.CoverState`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from envs._validation import (
-    invalid_action_config,
-    merge_config,
-    optional_int,
-    require_bool,
-    require_choice,
-)
+from envs._validation import require_bool
 from envs.contract import GraphObsSpec
-from envs.graphs import Graph, GraphSource, source_from_config
-from envs.team import full_view_spec
-
-#: Node feature columns of ``x`` (F = 4).
-NODE_FEATURES = ("weight", "in_cover", "uncovered_degree", "uncovered_neighbour_weight")
-#: Edge feature columns of ``edge_attr`` (Fe = 1).
-EDGE_FEATURES = ("covered",)
-
-DEFAULT_GRAPHS = {"preset": "blog_mvc", "split": "train"}
-_KEYS = ("graphs", "max_nodes", "max_edges", "invalid_action", "invalid_penalty", "max_steps",
-         "mask_useless", "reference", "global_state")
-#: Values of the config key ``reference`` (the solver behind the info's ``cover_ratio``).
-REFERENCES = ("none", "greedy", "exact")
+from envs.episode import FullViewCore
+from envs.graphs import Graph
+from envs.mvc.cover import EDGE_FEATURES, NODE_FEATURES, CoverState, check_graph
+from envs.mvc.solvers import episode_info
+from envs.settings import EnvSettings
 
 
-# ---------------------------------------------------------------------------- graphs
-def node_weights(graph: Graph) -> np.ndarray:
-    """(n,) float64 node weights of ``graph`` (all ones when it has none)."""
-    if graph.weights is None:
-        return np.ones(graph.num_nodes, np.float64)
-    return np.asarray(graph.weights, np.float64)
+@dataclass(frozen=True, kw_only=True)
+class MVCSettings(EnvSettings):
+    """A validated MVC config: the shared settings plus ``mask_useless``. Every agent sees
+    the whole graph (``state`` repeats its graph keys); the default step limit is N."""
 
+    DEFAULT_GRAPHS: ClassVar[dict[str, Any]] = {"preset": "blog_mvc", "split": "train"}
+    KEYS: ClassVar[tuple[str, ...]] = ("mask_useless",)
+    REFERENCES: ClassVar[tuple[str, ...]] = ("greedy", "exact")
+    MAX_PENALTY: ClassVar[float | None] = 0.0
 
-def check_graph(graph: Graph, name: str) -> None:
-    """Raise a ``ValueError`` naming ``name`` if ``graph`` cannot be an MVC episode.
-
-    An episode needs at least one edge (an edgeless graph would be covered before the first
-    step, and gymnasium has no way to end an episode at reset) and finite, non-negative
-    weights, one per node.
-    """
-    if graph.num_edges == 0:
-        raise ValueError(
-            f"{name} ({graph.num_nodes} nodes) has no edges: a vertex cover episode needs at "
-            "least one edge to cover; use graphs with edges (e.g. larger sizes or a higher p)")
-    if graph.weights is not None:
-        w = np.asarray(graph.weights)
-        if w.shape != (graph.num_nodes,):
-            raise ValueError(f"{name} has weights of shape {w.shape}, expected ({graph.num_nodes},)")
-        if not np.isfinite(w).all() or (w < 0).any():
-            raise ValueError(f"{name} has a negative or non-finite node weight; MVC weights "
-                             "must be finite and >= 0")
-
-
-# ---------------------------------------------------------------------------- config
-@dataclass(frozen=True)
-class MVCConfig:
-    """A validated env config shared by the single- and multi-agent forms.
-
-    ``spec`` packs the agents' own keys; ``obs_spec`` (the observation space) adds the
-    ``state`` key when ``global_state`` is on.
-    """
-
-    source: GraphSource
-    spec: GraphObsSpec
-    obs_spec: GraphObsSpec
-    global_state: bool
-    max_nodes: int
-    max_edges: int
-    invalid_action: str
-    invalid_penalty: float
-    max_steps: int
     mask_useless: bool
-    reference: str
-    extra: dict[str, Any]
 
-    @property
-    def penalty(self) -> bool:
-        """Whether invalid actions are penalised (True) or masked (False)."""
-        return self.invalid_action == "penalty"
-
-
-def parse_config(where: str, config: Mapping | None, overrides: Mapping,
-                 extra: Mapping[str, Any] | None = None, *, multi: bool = False) -> MVCConfig:
-    """Merge ``config`` and ``overrides``, reject unknown keys and validate every value.
-
-    Args:
-        where: the env's name, used in error messages (``"<where> config"``).
-        extra: further allowed keys with their defaults (validated by the caller); their
-            merged values come back in ``MVCConfig.extra``.
-        multi: the multi-agent form (``global_state`` defaults to True there).
-    """
-    extra = dict(extra or {})
-    merged = merge_config(where, config, overrides, (*_KEYS, *extra))
-
-    source, max_nodes, max_edges = source_from_config(merged, DEFAULT_GRAPHS)
-    for i, graph in enumerate(source.fixed or ()):
-        check_graph(graph, f"graphs[{i}]")
-    invalid_action, invalid_penalty = invalid_action_config(merged, max_penalty=0.0)
-    max_steps = optional_int("max_steps", merged.get("max_steps"), minimum=1)
-    mask_useless = require_bool("mask_useless", merged.get("mask_useless", True))
-    reference = require_choice("reference", merged.get("reference", "none"), REFERENCES)
-    global_state = require_bool("global_state", merged.get("global_state", multi))
-    spec = GraphObsSpec(max_nodes=max_nodes, max_edges=max_edges,
-                        node_features=len(NODE_FEATURES), num_actions=max_nodes,
-                        edge_features=len(EDGE_FEATURES))
-    return MVCConfig(source, spec, full_view_spec(spec, global_state), global_state,
-                     max_nodes, max_edges, invalid_action, invalid_penalty,
-                     max_nodes if max_steps is None else max_steps, mask_useless, reference,
-                     {key: merged.get(key, default) for key, default in extra.items()})
+    @classmethod
+    def parse_own(cls, merged: Mapping[str, Any], common: Mapping[str, Any]) -> dict[str, Any]:
+        for i, graph in enumerate(common["source"].fixed or ()):
+            check_graph(graph, f"graphs[{i}]")
+        spec = GraphObsSpec(max_nodes=common["max_nodes"], max_edges=common["max_edges"],
+                            node_features=len(NODE_FEATURES), num_actions=common["max_nodes"],
+                            edge_features=len(EDGE_FEATURES))
+        return {"mask_useless": require_bool("mask_useless", merged.get("mask_useless", True)),
+                "view_spec": spec, "state_spec": spec}
 
 
-# ---------------------------------------------------------------------------- state
-class CoverState:
-    """One episode's cover in progress on one graph.
+class CoverCore(FullViewCore):
+    """One MVC episode for K agents picking nodes together.
 
-    Attributes (read them, never write them from outside):
-        graph: the episode's :class:`~envs.graphs.Graph`.
-        weights: (n,) float64 node weights.
-        in_cover: (n,) bool, nodes picked so far.
-        uncovered: (M,) bool over the undirected edges ``graph.edges``.
-        uncovered_degree: (n,) int64, uncovered edges touching each node.
-        neighbour_weight: (n,) float64, sum of the weights of the neighbours across uncovered
-            edges (what the cover must still pay around a node if that node is not picked).
-        max_degree: max(1, largest degree of the graph), the feature normaliser.
-        picks: the nodes in the order they joined the cover.
-        mask_useless: whether nodes that touch no uncovered edge are invalid actions.
+    All picks of a step are judged against the cover at the start of the step, then the
+    valid distinct ones are added at once (a node picked by several agents counts once, for
+    the lowest-index agent). Every agent's reward is minus the weight added this step.
+
+    Attributes:
+        cover: the episode's :class:`~envs.mvc.cover.CoverState`.
+        invalid_actions: penalised picks so far, of all agents.
     """
 
-    def __init__(self, graph: Graph, mask_useless: bool = True) -> None:
-        n, edges = graph.num_nodes, np.asarray(graph.edges, np.int64).reshape(-1, 2)
-        self.graph = graph
-        self.mask_useless = bool(mask_useless)
-        self.edges = edges
-        self.edge_index = graph.edge_index
-        self.weights = node_weights(graph)
-        self.in_cover = np.zeros(n, bool)
-        self.uncovered = np.ones(len(edges), bool)
-        self.num_uncovered = len(edges)
-        self.uncovered_degree = np.bincount(edges.ravel(), minlength=n).astype(np.int64)
-        self.max_degree = max(1, int(self.uncovered_degree.max(initial=0)))
-        self.neighbour_weight = (
-            np.bincount(edges[:, 0], weights=self.weights[edges[:, 1]], minlength=n)
-            + np.bincount(edges[:, 1], weights=self.weights[edges[:, 0]], minlength=n))
-        # CSR: the edge ids incident to node v are incident[indptr[v]:indptr[v + 1]].
-        ends = edges.ravel()
-        order = np.argsort(ends, kind="stable")
-        self._incident = np.repeat(np.arange(len(edges), dtype=np.int64), 2)[order]
-        self._indptr = np.concatenate([[0], np.cumsum(self.uncovered_degree)])
-        self.picks: list[int] = []
+    settings: MVCSettings
 
-    # ---------------------------------------------------------------- queries
-    @property
-    def num_nodes(self) -> int:
-        """n, the graph's node count."""
-        return self.graph.num_nodes
+    def start(self, rng: np.random.Generator, options: Mapping[str, Any]) -> Graph:
+        graph = self.draw_graph(rng)
+        self.cover = CoverState(graph, self.settings.mask_useless)
+        self.invalid_actions = 0
+        return graph
 
-    @property
-    def covered(self) -> bool:
-        """Whether every edge has an endpoint in the cover."""
-        return self.num_uncovered == 0
+    def check_graph(self, graph: Graph) -> None:
+        check_graph(graph, "the episode's graph")
+        super().check_graph(graph)
 
-    def valid(self) -> np.ndarray:
-        """(n,) bool: the nodes a pick may add now (not in the cover and, with
-        ``mask_useless``, touching an uncovered edge)."""
-        if self.mask_useless:
-            return self.uncovered_degree > 0  # a node in the cover touches no uncovered edge
-        return ~self.in_cover
+    def invalid_reason(self, agent: int, action: int) -> str | None:
+        return self.cover.invalid_reason(action)
 
-    def invalid_reason(self, action: int) -> str | None:
-        """Why ``action`` (a node slot) may not be picked now, or None if it may."""
-        if action >= self.num_nodes:
-            return (f"it is a padding slot (the episode's graph has {self.num_nodes} nodes, "
-                    f"slots 0..{self.num_nodes - 1})")
-        if self.in_cover[action]:
-            return "the node is already in the cover"
-        if self.mask_useless and self.uncovered_degree[action] == 0:
-            return "the node touches no uncovered edge (mask_useless=True)"
-        return None
+    def apply(self, actions: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        picks = actions[valid]
+        _, first = np.unique(picks, return_index=True)  # lowest-index agent wins a duplicate
+        added = self.cover.add(picks[np.sort(first)])
+        self.invalid_actions += int((self.active & ~valid).sum())
+        k = len(actions)
+        return np.full(k, -added), np.full(k, self.cover.covered)
 
-    def cover_weight(self) -> float:
-        """Total weight of the nodes picked so far."""
-        return float(self.weights[self.in_cover].sum())
+    def view(self, terminal: bool) -> dict[str, np.ndarray]:
+        """The shared observation; penalty mode marks every real node slot valid, mask mode
+        the nodes of :meth:`CoverState.valid`."""
+        cover = self.cover
+        mask = (np.ones(cover.num_nodes, np.int8) if self.settings.penalty
+                else cover.valid().astype(np.int8))
+        return self.settings.view_spec.pack(cover.features(), cover.edge_index, mask,
+                                            edge_attr=cover.edge_attr(), terminal=terminal)
 
-    def summary(self, invalid_actions: int) -> dict[str, Any]:
-        """The episode-end info: the metrics every player (env or baseline) reports."""
-        return {
-            "cover_weight": self.cover_weight(),
-            "cover_size": int(self.in_cover.sum()),
-            "uncovered_edges": int(self.num_uncovered),
-            "invalid_actions": int(invalid_actions),
-            "graph_nodes": int(self.num_nodes),
-        }
-
-    # ---------------------------------------------------------------- transition
-    def add(self, nodes: np.ndarray) -> float:
-        """Put ``nodes`` (distinct, valid, not yet in the cover) into the cover at once.
-
-        Returns the weight added. Cost: O(sum of the nodes' degrees), all numpy.
-        """
-        nodes = np.asarray(nodes, np.int64).reshape(-1)
-        if nodes.size == 0:
-            return 0.0
-        self.in_cover[nodes] = True
-        self.picks.extend(nodes.tolist())
-        # Gather the incident edge ids of every picked node from the CSR table.
-        starts, stops = self._indptr[nodes], self._indptr[nodes + 1]
-        lengths = stops - starts
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        edge_ids = self._incident[offsets + np.arange(lengths.sum())]
-        edge_ids = np.unique(edge_ids[self.uncovered[edge_ids]])  # an edge between two picks once
-        if edge_ids.size:
-            self.uncovered[edge_ids] = False
-            self.num_uncovered -= int(edge_ids.size)
-            u, v = self.edges[edge_ids, 0], self.edges[edge_ids, 1]
-            np.subtract.at(self.uncovered_degree, u, 1)
-            np.subtract.at(self.uncovered_degree, v, 1)
-            np.subtract.at(self.neighbour_weight, u, self.weights[v])
-            np.subtract.at(self.neighbour_weight, v, self.weights[u])
-            self.neighbour_weight[self.uncovered_degree == 0] = 0.0  # no float residue
-        return float(self.weights[nodes].sum())
-
-    def copy(self) -> CoverState:
-        """An independent copy (baselines simulate picks on it)."""
-        new = object.__new__(CoverState)
-        new.__dict__.update(self.__dict__)
-        for key in ("in_cover", "uncovered", "uncovered_degree", "neighbour_weight"):
-            setattr(new, key, getattr(self, key).copy())
-        new.picks = list(self.picks)
-        return new
-
-    # ---------------------------------------------------------------- observation
-    def features(self) -> np.ndarray:
-        """(n, 4) float32 node features, columns as in :data:`NODE_FEATURES`."""
-        x = np.empty((self.num_nodes, len(NODE_FEATURES)), np.float32)
-        x[:, 0] = self.weights
-        x[:, 1] = self.in_cover
-        x[:, 2] = self.uncovered_degree / self.max_degree
-        x[:, 3] = self.neighbour_weight / self.max_degree
-        return x
-
-    def edge_attr(self) -> np.ndarray:
-        """(2M, 1) float32: 1 where the edge is covered, for both directions of each edge."""
-        covered = (~self.uncovered).astype(np.float32)
-        return np.concatenate([covered, covered])[:, None]
-
-    def observation(self, spec: GraphObsSpec, penalty: bool, terminal: bool) -> dict:
-        """One agent's padded observation. In penalty mode every real node slot is marked
-        valid; in mask mode the mask is :meth:`valid`."""
-        mask = np.ones(self.num_nodes, np.int8) if penalty else self.valid().astype(np.int8)
-        return spec.pack(self.features(), self.edge_index, mask, edge_attr=self.edge_attr(),
-                         terminal=terminal)
+    def summary(self) -> dict[str, Any]:
+        return episode_info(self.cover, self.invalid_actions, self.settings.reference)
 
 
-# ---------------------------------------------------------------------------- env views
 class CoverViews:
-    """Read-only views of the current episode shared by both env forms (for baselines)."""
+    """Read-only views of the current episode, for baselines (both env forms)."""
 
-    _state: CoverState | None
+    core: CoverCore
 
-    def _require_state(self) -> CoverState:
-        if self._state is None:
+    def _require_cover(self) -> CoverState:
+        if self.core.graph is None:
             raise RuntimeError("call reset() first: no episode has started")
-        return self._state
+        return self.core.cover
 
     @property
     def cover_state(self) -> CoverState:
-        """The episode's :class:`CoverState` (read it, do not mutate it)."""
-        return self._require_state()
+        """The episode's :class:`~envs.mvc.cover.CoverState` (read it, do not mutate it)."""
+        return self._require_cover()
 
     @property
     def graph(self) -> Graph:
         """The episode's graph."""
-        return self._require_state().graph
+        return self._require_cover().graph
 
     @property
     def in_cover(self) -> np.ndarray:
         """(n,) bool, read-only: the nodes picked so far."""
-        view = self._require_state().in_cover.view()
+        view = self._require_cover().in_cover.view()
         view.flags.writeable = False
         return view
 
     @property
     def valid_actions(self) -> np.ndarray:
         """(n,) bool: the nodes that are valid picks now, whatever ``invalid_action`` is."""
-        return self._require_state().valid()
+        return self._require_cover().valid()

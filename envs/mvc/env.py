@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from numbers import Integral
-from typing import Any
-
-import gymnasium as gym
-import numpy as np
-from gymnasium import spaces
-
-from envs.mvc.core import CoverState, CoverViews, check_graph, parse_config
-from envs.mvc.solvers import episode_info
-from envs.team import full_view_observation
+from envs.mvc.core import CoverCore, CoverViews, MVCSettings
+from envs.single import GraphEnv
 
 
-def node_action(action: Any, num_slots: int, who: str = "action") -> int:
-    """``action`` as an int slot in ``0..num_slots-1`` (numpy scalars and 0-d arrays accepted)."""
-    if isinstance(action, np.ndarray) and action.size == 1:
-        action = action.reshape(()).item()
-    if isinstance(action, (bool, np.bool_)) or not isinstance(action, Integral):
-        raise ValueError(f"{who} must be an integer node slot in 0..{num_slots - 1}, got {action!r}")
-    if not 0 <= action < num_slots:
-        raise ValueError(f"{who} {action} is outside the action space 0..{num_slots - 1}")
-    return int(action)
-
-
-class MinVertexCoverEnv(CoverViews, gym.Env):
+class MinVertexCoverEnv(CoverViews, GraphEnv):
     """
     ## Description
 
@@ -111,58 +91,9 @@ class MinVertexCoverEnv(CoverViews, gym.Env):
     | ``global_state``  | ``False``                                 | add the ``state`` key: a copy of the observation's graph keys (see the multi-agent env) |
 
     Baselines (``envs.mvc.baselines``) read :attr:`graph`, :attr:`in_cover`,
-    :attr:`valid_actions` and :attr:`cover_state`.
+    :attr:`valid_actions` and :attr:`cover_state`; :attr:`core` is the episode
+    (:class:`~envs.mvc.core.CoverCore`).
     """
 
-    metadata = {"render_modes": []}
-
-    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
-        self._config = parse_config("MinVertexCoverEnv", config, overrides)
-        self._source = self._config.source
-        self._spec = self._config.spec
-        self.max_nodes, self.max_edges = self._config.max_nodes, self._config.max_edges
-        self.max_steps = self._config.max_steps
-        self.observation_space = self._config.obs_spec.space()
-        self.action_space = spaces.Discrete(self.max_nodes)
-        self.render_mode = None
-        self._state: CoverState | None = None
-        self._steps = 0
-        self._invalid = 0
-        self._done = False
-
-    def reset(self, *, seed: int | None = None,
-              options: dict[str, Any] | None = None) -> tuple[dict, dict]:
-        super().reset(seed=seed)
-        if seed is not None:
-            self._source.restart()
-        graph = self._source.next(self.np_random)
-        check_graph(graph, "the episode's graph")
-        self._spec.check_fits(graph.num_nodes, 2 * graph.num_edges)
-        self._state = CoverState(graph, self._config.mask_useless)
-        self._steps, self._invalid, self._done = 0, 0, False
-        return self._observe(terminal=False), {}
-
-    def _observe(self, terminal: bool) -> dict:
-        obs = self._state.observation(self._spec, self._config.penalty, terminal=terminal)
-        return full_view_observation(obs, self._config.global_state)
-
-    def step(self, action: Any) -> tuple[dict, float, bool, bool, dict]:
-        state = self._require_state()
-        if self._done:
-            raise RuntimeError("the episode has ended; call reset() before step()")
-        node = node_action(action, self.max_nodes)
-        reason = state.invalid_reason(node)
-        if reason is None:
-            reward = -state.add(np.array([node]))
-        elif self._config.penalty:
-            reward = self._config.invalid_penalty
-            self._invalid += 1
-        else:
-            raise ValueError(f"action {node} is masked (invalid): {reason}")
-        self._steps += 1
-        terminated = state.covered
-        truncated = not terminated and self._steps >= self.max_steps
-        self._done = terminated or truncated
-        obs = self._observe(terminal=self._done)
-        info = episode_info(state, self._invalid, self._config.reference) if self._done else {}
-        return obs, float(reward), terminated, truncated, info
+    settings_class = MVCSettings
+    core_class = CoverCore

@@ -2,9 +2,9 @@
 
 ``exact_mvc`` (ILP) and ``greedy_mvc`` (weight per uncovered degree) solve a
 :class:`~envs.graphs.Graph`; ``greedy_choice`` is greedy's next pick on a
-:class:`~envs.mvc.core.CoverState`. :func:`episode_info` builds the episode-end info of both
+:class:`~envs.mvc.cover.CoverState`. :func:`episode_info` builds the episode-end info of both
 env forms, with the ratio keys when ``reference`` is not ``"none"``. This module depends only
-on :mod:`envs.mvc.core` and :mod:`envs.graphs` (``baselines`` imports the envs, which import
+on :mod:`envs.mvc.cover` and :mod:`envs.graphs` (``baselines`` imports the envs, whose core imports
 this module).
 """
 
@@ -17,7 +17,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from envs.graphs import Graph
-from envs.mvc.core import CoverState, node_weights
+from envs.mvc.cover import CoverState, node_weights
 
 #: Smallest denominator of ``cover_ratio`` (a zero-weight reference cover).
 MIN_REFERENCE = 1e-9

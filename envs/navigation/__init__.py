@@ -11,15 +11,15 @@ from envs.navigation.baselines import (
     shortest_path_length,
 )
 from envs.navigation.core import (
-    COMPASS,
     DEFAULT_GRAPHS,
     MULTI_FEATURES,
     SINGLE_FEATURES,
     STATE_FEATURES,
-    NavGraph,
     NavigationCore,
+    NavigationSettings,
 )
 from envs.navigation.env import NavigationEnv
+from envs.navigation.graph import COMPASS, NavGraph
 from envs.navigation.multi import NavigationParallelEnv
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "NavGraph",
     "NavigationCore",
     "NavigationEnv",
+    "NavigationSettings",
     "NavigationParallelEnv",
     "RandomPolicy",
     "ShortestPathPolicy",

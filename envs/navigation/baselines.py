@@ -15,7 +15,7 @@ import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from envs.graphs import Graph
-from envs.navigation.core import adjacency_matrix
+from envs.navigation.graph import adjacency_matrix
 from envs.rollout import play, play_parallel
 
 

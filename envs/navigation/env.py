@@ -1,18 +1,12 @@
-"""Single-agent navigation (gymnasium): walk from a start node to a goal node."""
+"""Single-agent navigation on a graph (gymnasium): walk from a start node to a goal node."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import gymnasium as gym
-import numpy as np
-from gymnasium import spaces
-
-from envs.navigation.core import NavigationCore, as_action, parse_config
+from envs.navigation.core import NavigationCore, NavigationSettings
+from envs.single import GraphEnv
 
 
-class NavigationEnv(gym.Env):
+class NavigationEnv(GraphEnv):
     """
     ## Description
 
@@ -106,33 +100,5 @@ class NavigationEnv(gym.Env):
     padded slots stay 0).
     """
 
-    metadata = {"render_modes": []}
-    render_mode = None
-
-    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
-        super().__init__()
-        self.settings = parse_config("NavigationEnv", config, overrides, multi=False)
-        self.core = NavigationCore(self.settings)
-        self.observation_space = self.settings.spec.space()
-        self.action_space = spaces.Discrete(self.settings.num_actions)
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None
-              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """Start an episode (``options`` is unused)."""
-        super().reset(seed=seed)
-        if seed is not None:
-            self.settings.source.restart()
-        self.core.reset(self.np_random)
-        return self.core.observe(0), {}
-
-    def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
-        core = self.core
-        if core.nav is None:
-            raise RuntimeError("NavigationEnv.step() called before reset()")
-        if not core.active[0]:
-            raise RuntimeError("NavigationEnv.step() called after the episode ended; call reset()")
-        action = as_action(action, self.settings.num_actions)
-        rewards, terminated, truncated = core.step({0: action})
-        term, trunc = bool(terminated[0]), bool(truncated[0])
-        info = core.end_info(0) if term or trunc else {}
-        return core.observe(0, terminal=term or trunc), float(rewards[0]), term, trunc, info
+    settings_class = NavigationSettings
+    core_class = NavigationCore

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-from gymnasium import spaces
-
-from envs.navigation.core import NavigationCore, as_action, parse_config
-from envs.team import TEAM_INFO_KEY, TeamParallelEnv
+from envs.navigation.core import NavigationCore, NavigationSettings
+from envs.team import TeamParallelEnv
 
 
 class NavigationParallelEnv(TeamParallelEnv):
@@ -94,55 +90,13 @@ class NavigationParallelEnv(TeamParallelEnv):
     """
 
     metadata = {"name": "navigation_v0", "render_modes": []}
-
-    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
-        self.settings = parse_config("NavigationParallelEnv", config, overrides, multi=True)
-        self.core = NavigationCore(self.settings)
-        super().__init__(self.settings.num_agents, self.settings.spec.space(),
-                         spaces.Discrete(self.settings.num_actions), self.settings.state_spec)
-
-    def reset(self, seed: int | None = None, options: dict | None = None
-              ) -> tuple[dict[str, dict], dict[str, dict]]:
-        """Start an episode (``options`` is unused)."""
-        self.core.reset(self._reseed(seed, self.settings.source))
-        self.agents = list(self.possible_agents)
-        return self._observe(np.zeros(self.team_size, bool)), {a: {} for a in self.agents}
-
-    def state(self) -> dict[str, np.ndarray]:
-        """The global view (the ``state`` key's graph; available with global_state off too)."""
-        if self.core.nav is None:
-            raise RuntimeError("state() called before reset()")
-        return self.core.state()
-
-    def _observe(self, terminal: np.ndarray) -> dict[str, dict]:
-        """Every live agent's observation; the global state is packed once and shared."""
-        state = self.core.state() if self.settings.global_state else None
-        return {a: self.core.observe(self._index[a], terminal=bool(terminal[self._index[a]]),
-                                     state=state) for a in self.agents}
-
-    def step(self, actions: Mapping[str, Any]):
-        """One simultaneous step; ``actions`` must hold exactly the agents still walking."""
-        self._check_step(actions)
-        n_act = self.settings.num_actions
-        by_index = {self._index[a]: as_action(actions[a], n_act) for a in self.agents}
-        rewards, terminated, truncated = self.core.step(by_index)
-        obs = self._observe(terminated | truncated)
-        rew, terms, truncs = {}, {}, {}
-        for agent in self.agents:
-            i = self._index[agent]
-            rew[agent] = float(rewards[i])
-            terms[agent], truncs[agent] = bool(terminated[i]), bool(truncated[i])
-        infos = self._finish_step(terms, truncs, lambda a: self.core.end_info(self._index[a]))
-        if not self.agents:  # the team's last step: its metrics beside each agent's own
-            team = self.team_info()
-            for info in infos.values():
-                info[TEAM_INFO_KEY] = team
-        return obs, rew, terms, truncs, infos
+    settings_class = NavigationSettings
+    core_class = NavigationCore
 
     def team_info(self) -> dict[str, Any]:
         """The episode's team metrics: ``success`` = fraction of agents at their goal,
         ``path_length`` and ``shortest_path_length`` summed over agents, ``graph_nodes``,
         and ``path_ratio`` (summed path / summed shortest) only when every agent succeeded."""
-        if self.core.nav is None:
+        if self.core.graph is None:
             raise RuntimeError("team_info() called before reset()")
         return self.core.team_info()

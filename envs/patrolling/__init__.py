@@ -20,7 +20,7 @@ from envs.patrolling.core import (
     HOP_MATRIX_MAX_NODES,
     NODE_FEATURES,
     STATE_FEATURES,
-    PatrolConfig,
+    PatrolSettings,
     PatrolCore,
 )
 from envs.patrolling.env import PatrollingEnv
@@ -31,7 +31,7 @@ __all__ = [
     "HOP_MATRIX_MAX_NODES",
     "NODE_FEATURES",
     "STATE_FEATURES",
-    "PatrolConfig",
+    "PatrolSettings",
     "PatrolCore",
     "PatrollingEnv",
     "PatrollingParallelEnv",

@@ -15,26 +15,24 @@ There is no Python loop over nodes or edges; loops run over the K agents only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from numbers import Integral
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from envs._validation import (
-    invalid_action_config,
-    merge_config,
     optional_int,
     reject_unknown,
-    require_bool,
     require_choice,
     require_float,
     require_int,
 )
 from envs.contract import GraphObsSpec
-from envs.graphs import Graph, GraphSource, check_max_degree, source_from_config
+from envs.episode import EpisodeCore
+from envs.graphs import Graph, check_max_degree
+from envs.settings import EnvSettings, degree_limit
 
 #: Graphs up to this many nodes get an all-pairs "within radius" matrix at reset; larger
 #: graphs run a radius-limited BFS from each agent's node every step.
@@ -53,143 +51,112 @@ DEFAULT_GRAPHS: dict[str, Any] = {
 #: Values of the ``reward`` key: one team reward for all, or each agent's collected idleness.
 REWARDS = ("team", "collected")
 
-_COMMON_KEYS = ("graphs", "max_nodes", "max_edges", "max_degree", "max_steps",
-                "observation_radius", "global_state", "invalid_action", "invalid_penalty",
-                "reward")
-SINGLE_KEYS = _COMMON_KEYS
-MULTI_KEYS = _COMMON_KEYS + ("num_agents", "attrition", "attrition_schedule")
+#: The step limit when ``max_steps`` is not set.
+DEFAULT_MAX_STEPS = 100
 
 
 # ---------------------------------------------------------------------------- config
-@dataclass(frozen=True)
-class PatrolConfig:
-    """A validated patrolling config (see the env classes' docstrings for the keys)."""
+@dataclass(frozen=True, kw_only=True)
+class PatrolSettings(EnvSettings):
+    """A validated patrolling config: the shared settings plus the env's own keys (see the
+    env classes' docstrings). The default step limit is :data:`DEFAULT_MAX_STEPS`."""
 
-    source: GraphSource
-    num_agents: int
-    max_nodes: int
-    max_edges: int
+    DEFAULT_GRAPHS: ClassVar[dict[str, Any]] = DEFAULT_GRAPHS
+    KEYS: ClassVar[tuple[str, ...]] = ("max_degree", "observation_radius", "reward")
+    TEAM_KEYS: ClassVar[tuple[str, ...]] = ("attrition", "attrition_schedule")
+    DEFAULT_TEAM_SIZE: ClassVar[int] = 3
+
     max_degree: int
-    max_steps: int
     observation_radius: int | None
-    global_state: bool
-    invalid_action: str
-    invalid_penalty: float
-    reward: str = "team"
-    attrition_prob: float = 0.0
-    min_agents: int = 0
-    attrition_schedule: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    reward: str
+    attrition_prob: float
+    min_agents: int
+    attrition_schedule: dict[int, tuple[int, ...]]
 
-    def state_spec(self) -> GraphObsSpec:
-        """The spec of the global graph (the ``state`` key; ``ParallelEnv.state()``)."""
-        return GraphObsSpec(self.max_nodes, self.max_edges, len(STATE_FEATURES), 1)
+    @classmethod
+    def parse_own(cls, merged: Mapping[str, Any], common: Mapping[str, Any]) -> dict[str, Any]:
+        n, e, k = common["max_nodes"], common["max_edges"], common["num_agents"]
+        max_degree = degree_limit(merged, common["source"])
+        prob, floor = _attrition(merged.get("attrition"), k)
+        slots = max_degree + 1
+        return dict(
+            max_degree=max_degree,
+            observation_radius=optional_int("observation_radius",
+                                            merged.get("observation_radius"), minimum=0),
+            reward=require_choice("reward", merged.get("reward", "team"), REWARDS),
+            attrition_prob=prob, min_agents=floor,
+            attrition_schedule=_attrition_schedule(merged.get("attrition_schedule"), k),
+            view_spec=GraphObsSpec(n, e, len(NODE_FEATURES), slots, max_degree=slots,
+                                   agent_node=True),
+            state_spec=GraphObsSpec(n, e, len(STATE_FEATURES), 1))
 
-    def spec(self) -> GraphObsSpec:
-        """The observation spec every agent shares."""
-        state = self.state_spec() if self.global_state else None
-        slots = self.max_degree + 1
-        return GraphObsSpec(self.max_nodes, self.max_edges, len(NODE_FEATURES), slots,
-                            max_degree=slots, agent_node=True, state=state)
+    def default_step_limit(self, graph: Graph) -> int:
+        return DEFAULT_MAX_STEPS
 
 
-def parse_config(config: Mapping | None, overrides: Mapping, *, multi: bool,
-                 name: str) -> PatrolConfig:
-    """Merge ``{**config, **overrides}``, reject unknown keys, validate every value."""
-    raw = merge_config(name, config, overrides, MULTI_KEYS if multi else SINGLE_KEYS)
-    source, max_nodes, max_edges = source_from_config(raw, DEFAULT_GRAPHS)
-    max_degree = optional_int("max_degree", raw.get("max_degree"), minimum=1)
-    if max_degree is None:
-        max_degree = source.max_degree
-    for graph in source.fixed or ():  # listed graphs are checked now, not at their episode
-        check_max_degree(graph, max_degree)
-    max_steps = require_int("max_steps", raw.get("max_steps", 100), minimum=1)
-    radius = optional_int("observation_radius", raw.get("observation_radius"), minimum=0)
-    global_state = require_bool("global_state", raw.get("global_state", multi))
-    invalid, penalty = invalid_action_config(raw)
-    reward = require_choice("reward", raw.get("reward", "team"), REWARDS)
+def _attrition(attrition: Any, k: int) -> tuple[float, int]:
+    """``(prob, min_agents)`` of the ``attrition`` key (None: no random attrition)."""
+    if attrition is None:
+        return 0.0, 0
+    if not isinstance(attrition, Mapping):
+        raise ValueError(f"attrition must be a dict {{prob, min_agents}}, got {attrition!r}")
+    reject_unknown("attrition", attrition, ("prob", "min_agents"))
+    prob = require_float("attrition.prob", attrition.get("prob", 0.0), minimum=0.0, maximum=1.0)
+    floor = require_int("attrition.min_agents", attrition.get("min_agents", 1), minimum=0)
+    if floor > k:
+        raise ValueError(f"attrition.min_agents must be <= num_agents={k}, got {floor}")
+    return prob, floor
 
-    k = require_int("num_agents", raw.get("num_agents", 3 if multi else 1), minimum=1)
-    smallest = source.min_nodes
-    if k > smallest:
-        raise ValueError(f"num_agents={k} is more than the {smallest} nodes of the smallest "
-                         f"graph of graphs; agents start on distinct nodes")
-    prob, floor = 0.0, 0
-    attrition = raw.get("attrition")
-    if attrition is not None:
-        if not isinstance(attrition, Mapping):
-            raise ValueError(f"attrition must be a dict {{prob, min_agents}}, got {attrition!r}")
-        reject_unknown("attrition", attrition, ("prob", "min_agents"))
-        prob = require_float("attrition.prob", attrition.get("prob", 0.0),
-                             minimum=0.0, maximum=1.0)
-        floor = require_int("attrition.min_agents", attrition.get("min_agents", 1), minimum=0)
-        if floor > k:
-            raise ValueError(f"attrition.min_agents must be <= num_agents={k}, got {floor}")
+
+def _attrition_schedule(raw: Any, k: int) -> dict[int, tuple[int, ...]]:
+    """The ``attrition_schedule`` key: step -> the ids of the agents that leave then."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"attrition_schedule must be a dict {{step: [agent ids]}}, got {raw!r}")
     schedule: dict[int, tuple[int, ...]] = {}
-    raw_schedule = raw.get("attrition_schedule")
-    if raw_schedule is not None:
-        if not isinstance(raw_schedule, Mapping):
-            raise ValueError("attrition_schedule must be a dict {step: [agent ids]}, "
-                             f"got {raw_schedule!r}")
-        for step, ids in raw_schedule.items():
-            step = require_int("attrition_schedule step", step, minimum=1)
-            if isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence):
-                raise ValueError(f"attrition_schedule[{step}] must be a list of agent ids, "
-                                 f"got {ids!r}")
-            for i in ids:
-                require_int(f"attrition_schedule[{step}][]", i, minimum=0)
-                if i >= k:
-                    raise ValueError(f"attrition_schedule[{step}] names agent {i}, but "
-                                     f"num_agents={k} (ids 0..{k - 1})")
-            schedule[step] = tuple(int(i) for i in ids)
-    return PatrolConfig(source, k, max_nodes, max_edges, max_degree, max_steps, radius,
-                        global_state, invalid, penalty, reward, prob, floor, schedule)
-
-
-def as_slot(action: Any, num_slots: int, who: str) -> int:
-    """An action as an int slot, or a ``ValueError`` if it is not in ``Discrete(num_slots)``."""
-    if isinstance(action, np.ndarray) and action.shape in ((), (1,)):
-        action = action.reshape(()).item()
-    if isinstance(action, (bool, np.bool_)) or not isinstance(action, Integral):
-        raise ValueError(f"{who}: action must be an integer in [0, {num_slots - 1}], "
-                         f"got {action!r}")
-    if not 0 <= action < num_slots:
-        raise ValueError(f"{who}: action {action} is outside the action space "
-                         f"Discrete({num_slots})")
-    return int(action)
+    for step, ids in raw.items():
+        step = require_int("attrition_schedule step", step, minimum=1)
+        if isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence):
+            raise ValueError(f"attrition_schedule[{step}] must be a list of agent ids, "
+                             f"got {ids!r}")
+        for i in ids:
+            require_int(f"attrition_schedule[{step}][]", i, minimum=0)
+            if i >= k:
+                raise ValueError(f"attrition_schedule[{step}] names agent {i}, but "
+                                 f"num_agents={k} (ids 0..{k - 1})")
+        schedule[step] = tuple(int(i) for i in ids)
+    return schedule
 
 
 # ---------------------------------------------------------------------------- state
-class PatrolCore:
+class PatrolCore(EpisodeCore):
     """One patrolling episode: graph arrays, agent positions, idleness, views and metrics.
 
-    Attributes (read by the baselines; treat as read-only):
+    Attributes (read by the baselines; treat as read-only), besides the base class's:
         n: the graph's node count.
         neighbours: (n, D + 1) int64; row v is ``[v, sorted neighbours of v..., v, v]``.
         num_slots: (n,) int64, ``degree + 1``: the valid action slots at each node.
         positions: (K,) int64 node of each agent (frozen where it left, for removed agents).
-        alive: (K,) bool.
+        alive: (K,) bool, agents not removed by attrition.
         idleness: (n,) int64 true idleness.
-        t: steps taken.
     """
 
-    def __init__(self, cfg: PatrolConfig) -> None:
-        self.cfg = cfg
-        self.spec = cfg.spec()
-        self.state_spec = cfg.state_spec()
-        self.n = 0
+    settings: PatrolSettings
+
+    @property
+    def t(self) -> int:
+        """The clock: steps taken (``steps``)."""
+        return self.steps
 
     # ------------------------------------------------------------------ reset
-    def reset(self, graph: Graph, rng: np.random.Generator,
-              start_nodes: Sequence[int] | None = None) -> None:
-        """Start an episode on ``graph``: agents on distinct nodes drawn from ``rng``."""
-        cfg, n = self.cfg, graph.num_nodes
-        self.spec.check_fits(n, 2 * graph.num_edges)
-        check_max_degree(graph, cfg.max_degree)
-        k = cfg.num_agents
-        if k > n:
-            raise ValueError(f"num_agents={k} is more than the graph's {n} nodes; agents "
-                             "start on distinct nodes")
-        self.graph, self.n, self.rng = graph, n, rng
+    def start(self, rng: np.random.Generator, options: Mapping[str, Any]) -> Graph:
+        """Start an episode: agents on distinct nodes drawn from ``rng``, or on
+        ``options["start_nodes"]``."""
+        cfg = self.settings
+        graph = self.draw_graph(rng)
+        n, k = graph.num_nodes, cfg.num_agents
+        self.n, self.rng = n, rng
         self.edge_index = graph.edge_index.astype(np.int64)
         src, dst = self.edge_index
         order = np.lexsort((dst, src))  # CSR rows sorted by neighbour id
@@ -212,13 +179,14 @@ class PatrolCore:
         else:
             self.pos_feat = np.zeros((n, 2), np.float32)
 
+        start_nodes = options.get("start_nodes")
         if start_nodes is None:
             self.positions = rng.choice(n, size=k, replace=False).astype(np.int64)
         else:
             self.positions = self._check_start(start_nodes)
         self.alive = np.ones(k, bool)
         self.idleness = np.zeros(n, np.int64)
-        self.t = 0
+        self.steps = 0  # the clock of the observation below (reset() sets it too)
         self.idleness_sum = 0.0  # sum over steps of the mean idleness
         self.worst = 0
         radius = cfg.observation_radius
@@ -231,9 +199,14 @@ class PatrolCore:
                                               limit=radius))
                          if n <= HOP_MATRIX_MAX_NODES else None)
             self._look(np.arange(k))
+        return graph
+
+    def check_graph(self, graph: Graph) -> None:
+        check_max_degree(graph, self.settings.max_degree)
+        super().check_graph(graph)
 
     def _check_start(self, start_nodes: Sequence[int]) -> np.ndarray:
-        k, n = self.cfg.num_agents, self.n
+        k, n = self.settings.num_agents, self.n
         nodes = np.atleast_1d(np.asarray(start_nodes))
         if (nodes.shape != (k,) or not np.issubdtype(nodes.dtype, np.integer)
                 or nodes.min() < 0 or nodes.max() >= n or len(np.unique(nodes)) != k):
@@ -242,46 +215,40 @@ class PatrolCore:
         return nodes.astype(np.int64)
 
     # ------------------------------------------------------------------ step
-    def valid(self, agent: int, slot: int) -> bool:
-        """Whether ``slot`` is a real move (stay or an existing neighbour) for ``agent``."""
-        return slot < self.num_slots[self.positions[agent]]
-
-    def invalid_reason(self, agent: int, slot: int) -> str:
-        """Why ``slot`` is masked for ``agent`` (for the mask-mode ``ValueError``)."""
+    def invalid_reason(self, agent: int, slot: int) -> str | None:
+        """Why ``slot`` is not a real move (stay or an existing neighbour) for ``agent``."""
         v = int(self.positions[agent])
+        if slot < self.num_slots[v]:
+            return None
         deg = int(self.num_slots[v]) - 1
-        return (f"action {slot} is masked: the agent stands on node {v}, which has {deg} "
-                f"neighbour(s), so the valid actions are 0 (stay) .. {deg}")
+        return (f"the agent stands on node {v}, which has {deg} neighbour(s), so the valid "
+                f"actions are 0 (stay) .. {deg}")
 
-    def step(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Apply one slot per agent (ignored for removed agents), then attrition.
+    def apply(self, actions: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Move the live agents with a valid slot (the others stay), then attrition.
 
-        Returns ``(rewards, invalid, removed)``: ``rewards`` (K,) each agent's reward under
-        ``cfg.reward`` (see :meth:`_collected`), ``invalid`` (K,) marks live agents whose slot
-        was padding (they stay put; the env penalises them), ``removed`` (K,) the agents that
-        left the team this step.
+        Returns ``(rewards, removed)``: each agent's reward under ``settings.reward`` (see
+        :meth:`_collected`) and the agents that left the team this step (terminated).
         """
-        slots = np.asarray(slots, np.int64)
+        slots = np.asarray(actions, np.int64)
         here = self.positions
-        invalid = self.alive & (slots >= self.num_slots[here])
-        move = self.alive & ~invalid
+        move = self.alive & valid
         self.positions = here.copy()
         self.positions[move] = self.neighbours[here[move], slots[move]]
         self.idleness += 1
-        collected = self._collected() if self.cfg.reward == "collected" else None
+        collected = self._collected() if self.settings.reward == "collected" else None
         self.idleness[self.positions[self.alive]] = 0
-        self.t += 1
         mean = float(self.idleness.mean())
         self.idleness_sum += mean
         self.worst = max(self.worst, int(self.idleness.max()))
         rewards = (collected if collected is not None
-                   else np.full(self.cfg.num_agents, -mean / self.n))
+                   else np.full(self.settings.num_agents, -mean / self.n))
         removed = self._attrition()
         looking = self.alive.copy()  # removed agents take a last look for their final obs
         self.alive &= ~removed
-        if self.cfg.observation_radius is not None:
+        if self.settings.observation_radius is not None:
             self._look(np.flatnonzero(looking))
-        return rewards, invalid, removed
+        return rewards, removed
 
     def _collected(self) -> np.ndarray:
         """(K,) the idleness each live agent collects by standing where it now stands, / n.
@@ -296,12 +263,12 @@ class PatrolCore:
         """
         where = self.positions[self.alive]
         share = np.bincount(where, minlength=self.n)
-        rewards = np.zeros(self.cfg.num_agents, np.float64)
+        rewards = np.zeros(self.settings.num_agents, np.float64)
         rewards[self.alive] = self.idleness[where] / share[where] / self.n
         return rewards
 
     def _attrition(self) -> np.ndarray:
-        cfg, k = self.cfg, self.cfg.num_agents
+        cfg, k = self.settings, self.settings.num_agents
         removed = np.zeros(k, bool)
         scheduled = cfg.attrition_schedule.get(self.t)
         if scheduled:
@@ -325,33 +292,23 @@ class PatrolCore:
             view = self.near[where]
         else:
             view = np.isfinite(dijkstra(self.csr, directed=False, unweighted=True,
-                                        indices=where, limit=self.cfg.observation_radius))
+                                        indices=where, limit=self.settings.observation_radius))
         self.view[agents] = view
         self.known_visit[agents] = np.where(view, self.t - self.idleness,
                                             self.known_visit[agents])
-
-    @property
-    def done(self) -> bool:
-        """Whether the episode is over (time limit, or no agent left)."""
-        return self.t >= self.cfg.max_steps or not self.alive.any()
-
-    @property
-    def truncated(self) -> bool:
-        """Whether the time limit has been reached."""
-        return self.t >= self.cfg.max_steps
 
     # ------------------------------------------------------------------ observe
     def seen_idleness(self, agent: int) -> np.ndarray:
         """(n,) idleness as ``agent`` knows it: true within its radius; elsewhere the steps
         since the latest visit it saw (the idleness it last saw plus the steps since), an
         upper bound that is exact unless another agent has been there since."""
-        if self.cfg.observation_radius is None:
+        if self.settings.observation_radius is None:
             return self.idleness
         return self.t - self.known_visit[agent]
 
     def in_view(self, agent: int) -> np.ndarray:
         """(n,) bool: nodes ``agent`` currently sees."""
-        if self.cfg.observation_radius is None:
+        if self.settings.observation_radius is None:
             return np.ones(self.n, bool)
         return self.view[agent]
 
@@ -387,31 +344,30 @@ class PatrolCore:
         x[:, 0] = self.idleness / self.n
         x[:, 1] = np.bincount(self.positions[self.alive], minlength=self.n)
         x[:, 2:4] = self.pos_feat
-        x[:, 4] = (self.cfg.max_steps - self.t) / self.cfg.max_steps
+        x[:, 4] = (self.max_steps - self.t) / self.max_steps
         return x
 
     def state(self) -> dict[str, np.ndarray]:
         """The packed global graph (the ``state`` key)."""
-        return self.state_spec.pack_graph(self.state_features(), self.edge_index)
+        return self.settings.state_spec.pack_graph(self.state_features(), self.edge_index)
 
     def action_mask(self, agent: int) -> np.ndarray:
         """(D + 1,) valid slots at the agent's node; every slot in penalty mode."""
-        mask = np.zeros(self.cfg.max_degree + 1, np.int8)
-        if self.cfg.invalid_action == "penalty":
+        mask = np.zeros(self.settings.max_degree + 1, np.int8)
+        if self.settings.invalid_action == "penalty":
             mask[:] = 1
         else:
             mask[: self.num_slots[self.positions[agent]]] = 1
         return mask
 
-    def observe(self, agent: int, terminal: bool = False) -> dict[str, np.ndarray]:
-        """One agent's observation (fresh arrays)."""
+    def observe(self, agent: int, terminal: bool) -> dict[str, np.ndarray]:
+        """One agent's own keys (fresh arrays)."""
         v = int(self.positions[agent])
-        return self.spec.pack(
+        return self.settings.view_spec.pack(
             self.node_features(agent), self.edge_index, self.action_mask(agent),
-            agent_node=v, neighbours=self.neighbours[v, : self.num_slots[v]],
-            state=self.state() if self.spec.state is not None else None, terminal=terminal)
+            agent_node=v, neighbours=self.neighbours[v, : self.num_slots[v]], terminal=terminal)
 
-    def metrics(self) -> dict[str, float | int]:
+    def final_info(self, agent: int) -> dict[str, float | int]:
         """The episode metrics so far (the ``info`` at an agent's episode end)."""
         return {"avg_idleness": self.idleness_sum / max(self.t, 1),
                 "worst_idleness": float(self.worst),

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import gymnasium as gym
-import numpy as np
-from gymnasium import spaces
-
-from envs.patrolling.core import PatrolCore, as_slot, parse_config
+from envs.patrolling.core import PatrolCore, PatrolSettings
+from envs.single import GraphEnv
 
 
-class PatrollingEnv(gym.Env):
+class PatrollingEnv(GraphEnv):
     """
     ## Description
 
@@ -69,37 +63,5 @@ class PatrollingEnv(gym.Env):
     ``global_state`` (False here).
     """
 
-    metadata = {"render_modes": []}
-
-    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
-        self.cfg = parse_config(config, overrides, multi=False, name="patrolling")
-        self._source = self.cfg.source
-        self.core = PatrolCore(self.cfg)
-        self.spec_obs = self.core.spec
-        self.observation_space = self.spec_obs.space()
-        self.action_space = spaces.Discrete(self.cfg.max_degree + 1)
-        self._done = True
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
-        super().reset(seed=seed)
-        if seed is not None:
-            self._source.restart()
-        graph = self._source.next(self.np_random)
-        start = (options or {}).get("start_nodes")
-        self.core.reset(graph, self.np_random, start_nodes=start)
-        self._done = False
-        return self.core.observe(0), {}
-
-    def step(self, action):
-        if self._done:
-            raise RuntimeError("the episode is over (or never started); call reset() first")
-        core, cfg = self.core, self.cfg
-        slot = as_slot(action, cfg.max_degree + 1, "PatrollingEnv")
-        if cfg.invalid_action == "mask" and not core.valid(0, slot):
-            raise ValueError(f"PatrollingEnv: {core.invalid_reason(0, slot)}")
-        rewards, invalid, _ = core.step(np.array([slot]))
-        reward = rewards[0] + (cfg.invalid_penalty if invalid[0] else 0.0)
-        truncated = core.truncated
-        self._done = truncated
-        info = core.metrics() if truncated else {}
-        return core.observe(0, terminal=truncated), float(reward), False, truncated, info
+    settings_class = PatrolSettings
+    core_class = PatrolCore

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
-from gymnasium import spaces
-
-from envs.patrolling.core import PatrolCore, as_slot, parse_config
+from envs.patrolling.core import PatrolCore, PatrolSettings
 from envs.team import TeamParallelEnv
 
 
@@ -132,46 +126,6 @@ class PatrollingParallelEnv(TeamParallelEnv):
     """
 
     metadata = {"name": "patrolling_v0", "render_modes": []}
-
-    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
-        self.cfg = parse_config(config, overrides, multi=True, name="patrolling")
-        self._source = self.cfg.source
-        self.core = PatrolCore(self.cfg)
-        self.spec_obs = self.core.spec
-        super().__init__(self.cfg.num_agents, self.spec_obs.space(),
-                         spaces.Discrete(self.cfg.max_degree + 1))
-        self.state_space = spaces.Dict(self.core.state_spec.graph_spaces())
-
-    def reset(self, seed: int | None = None, options: dict | None = None):
-        rng = self._reseed(seed, self._source)
-        self.core.reset(self._source.next(rng), rng,
-                        start_nodes=(options or {}).get("start_nodes"))
-        self.agents = list(self.possible_agents)
-        obs = {a: self.core.observe(i) for i, a in enumerate(self.agents)}
-        return obs, {a: {} for a in self.agents}
-
-    def state(self) -> dict[str, np.ndarray]:
-        """The global view (the ``state`` key's graph; available with global_state off too)."""
-        return self.core.state()
-
-    def step(self, actions: Mapping[str, Any]):
-        self._check_step(actions, every_agent=False)
-        core, cfg = self.core, self.cfg
-        slots = np.zeros(cfg.num_agents, np.int64)  # a live agent without an action stays
-        for agent, action in actions.items():
-            i = self._index[agent]
-            slots[i] = as_slot(action, cfg.max_degree + 1, agent)
-            if cfg.invalid_action == "mask" and not core.valid(i, slots[i]):
-                raise ValueError(f"{agent}: {core.invalid_reason(i, int(slots[i]))}")
-        rewards_k, invalid, removed = core.step(slots)
-        truncated = core.truncated
-        obs, rewards, terms, truncs = {}, {}, {}, {}
-        for agent in self.agents:
-            i = self._index[agent]
-            gone = bool(removed[i])
-            obs[agent] = core.observe(i, terminal=gone or truncated)
-            rewards[agent] = float(rewards_k[i] + (cfg.invalid_penalty if invalid[i] else 0.0))
-            terms[agent] = gone
-            truncs[agent] = truncated and not gone
-        infos = self._finish_step(terms, truncs, lambda _: core.metrics())
-        return obs, rewards, terms, truncs, infos
+    settings_class = PatrolSettings
+    core_class = PatrolCore
+    default_action = 0  # a live agent without an action stays

@@ -34,6 +34,7 @@ from tests.envs.episodes import (
 )
 
 PATH4 = Graph(4, np.array([[0, 1], [1, 2], [2, 3]], np.int64))          # 0-1-2-3
+PATH3_AND_EDGE = Graph(5, np.array([[0, 1], [1, 2], [3, 4]], np.int64))  # 0-1-2, 3-4
 TRIANGLE_TAIL = Graph(5, np.array([[0, 1], [0, 2], [1, 2], [2, 3], [3, 4]], np.int64))
 
 
@@ -153,7 +154,9 @@ def test_reverse_slot_has_same_effect_as_forward_slot():
 
 
 def test_mask_mode_rejects_masked_and_padding_actions():
-    env = MaxMatchingEnv(graphs=[PATH4], max_edges=10)
+    # (3, 4) stays available after (1, 2) is picked: the episode goes on, and a masked
+    # pick is refused as invalid (stepping an ended episode is refused before that)
+    env = MaxMatchingEnv(graphs=[PATH3_AND_EDGE], max_edges=10)
     env.reset(seed=0)
     with pytest.raises(ValueError, match=r"action 6 is invalid: it is a padding slot"):
         env.step(6)

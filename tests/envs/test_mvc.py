@@ -212,7 +212,7 @@ def test_parallel_duplicates_team_reward_and_masking():
     assert env.in_cover.tolist() == [True, True, False, False, False]
     assert rewards == {a: pytest.approx(-(w[0] + w[1])) for a in env.possible_agents}
     assert not any(terms.values())
-    with pytest.raises(ValueError, match="agent_1's action 2 is masked"):
+    with pytest.raises(ValueError, match="agent_1's action 2 is invalid"):
         env.step({"agent_0": 3, "agent_1": 2, "agent_2": 3})
     with pytest.raises(ValueError, match="missing"):
         env.step({"agent_0": 3})

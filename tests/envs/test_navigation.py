@@ -19,7 +19,7 @@ from envs.navigation import (
     play_shortest_path_parallel,
     shortest_path_length,
 )
-from envs.navigation.core import draw_starts_goals
+from envs.navigation.graph import draw_starts_goals
 from tests.envs.episodes import (
     assert_no_global_state,
     assert_one_shared_state,

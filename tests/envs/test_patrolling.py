@@ -330,13 +330,13 @@ def test_attrition_schedule_removes_named_agents():
 def test_masked_action_raises():
     env = PatrollingEnv(graphs=[path_graph(4)])
     env.reset(seed=0, options={"start_nodes": [0]})
-    with pytest.raises(ValueError, match=r"action 2 is masked.*node 0.*1 neighbour"):
+    with pytest.raises(ValueError, match=r"action 2 is invalid.*node 0.*1 neighbour"):
         env.step(2)
     with pytest.raises(ValueError, match="outside the action space"):
         env.step(3)
     menv = PatrollingParallelEnv(graphs=[path_graph(4)], num_agents=2)
     menv.reset(seed=0, options={"start_nodes": [0, 1]})
-    with pytest.raises(ValueError, match=r"agent_0: action 2 is masked"):
+    with pytest.raises(ValueError, match=r"agent_0's action 2 is invalid"):
         menv.step({"agent_0": 2, "agent_1": 2})
     np.testing.assert_array_equal(menv.core.positions, [0, 1])  # nothing moved
 

@@ -1,0 +1,170 @@
+'''The gymnasium form of a graph env (one agent), and the guide to writing a new env.
+
+How to add an env
+=================
+
+An env is a package ``envs/<name>/`` holding its problem once and two thin shells:
+
+``core.py``
+    An :class:`~envs.settings.EnvSettings` subclass (the env's own config keys, validated in
+    ``parse_own``, and its observation specs) and an :class:`~envs.episode.EpisodeCore`
+    subclass (the problem for K agents: ``start``, ``invalid_reason``, ``apply``,
+    ``observe``, ``state``, ``final_info``). The base classes own what every env shares: the
+    common keys (graphs and limits, ``invalid_action`` / ``invalid_penalty``, ``max_steps``,
+    ``global_state``, ``reference``, ``num_agents``), the clock and truncation, the agents
+    still acting, and the mask-or-penalty rule. Use :class:`~envs.episode.FullViewCore` when
+    every agent sees the whole graph. No Python loop over nodes or edges: numpy per step.
+``env.py`` and ``multi.py``
+    :class:`GraphEnv` and :class:`~envs.team.TeamParallelEnv` subclasses naming the two
+    classes, with the env's docstring as its spec (gymnasium's CartPole is the model:
+    Description, Action Space, Observation Space, Rewards, Starting State, Episode End,
+    Arguments).
+``solvers.py`` and ``baselines.py``
+    Exact and heuristic solvers on a :class:`~envs.graphs.Graph`, and players that play them
+    through :mod:`envs.rollout` so that a policy and a baseline meet the same seeded episodes.
+
+Then name the env, its metric and its baselines in :mod:`envs.catalog`; ``rllib_gnn``
+registers every catalog entry with Ray Tune. The smallest complete env, each pick earning a
+node's weight (``tests/envs/test_skeleton.py`` runs this very code through gymnasium's and
+PettingZoo's API checks)::
+
+    from dataclasses import dataclass
+
+    import numpy as np
+
+    from envs._validation import require_int
+    from envs.contract import GraphObsSpec
+    from envs.episode import EpisodeCore
+    from envs.settings import EnvSettings
+    from envs.single import GraphEnv
+    from envs.team import TeamParallelEnv
+
+
+    @dataclass(frozen=True, kw_only=True)
+    class PickSettings(EnvSettings):
+        DEFAULT_GRAPHS = {"generator": "erdos_renyi", "sizes": [10], "params": {"p": 0.3}}
+        KEYS = ("picks",)
+        picks: int
+
+        @classmethod
+        def parse_own(cls, merged, common):
+            spec = GraphObsSpec(common["max_nodes"], common["max_edges"], node_features=2,
+                                num_actions=common["max_nodes"])
+            return {"picks": require_int("picks", merged.get("picks", 3), minimum=1),
+                    "view_spec": spec, "state_spec": spec}
+
+        def default_step_limit(self, graph):
+            return self.picks
+
+
+    class PickCore(EpisodeCore):
+        def start(self, rng, options):
+            graph = self.draw_graph(rng)
+            self.weight = rng.random(graph.num_nodes)
+            self.picked = np.zeros(graph.num_nodes, bool)
+            return graph
+
+        def invalid_reason(self, agent, action):
+            if action >= self.graph.num_nodes:
+                return "it is a padding slot"
+            return "the node is picked already" if self.picked[action] else None
+
+        def apply(self, actions, valid):
+            nodes = np.unique(actions[valid])
+            self.picked[nodes] = True
+            team = np.full(len(actions), self.weight[nodes].sum())
+            return team, np.full(len(actions), self.picked.all())
+
+        def features(self):
+            return np.stack([self.weight, self.picked], axis=1)
+
+        def observe(self, agent, terminal):
+            return self.settings.view_spec.pack(self.features(), self.graph.edge_index,
+                                                ~self.picked, terminal=terminal)
+
+        def state(self):
+            return self.settings.state_spec.pack_graph(self.features(), self.graph.edge_index)
+
+        def final_info(self, agent):
+            return {"picked_weight": float(self.weight[self.picked].sum())}
+
+
+    class PickEnv(GraphEnv):
+        """Pick nodes of high weight (a full docstring is the env's spec)."""
+        settings_class, core_class = PickSettings, PickCore
+
+
+    class PickParallelEnv(TeamParallelEnv):
+        """A team picking nodes together; duplicate picks count once."""
+        settings_class, core_class = PickSettings, PickCore
+'''
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from envs._validation import parse_action
+from envs.episode import EpisodeCore
+from envs.settings import EnvSettings
+
+
+class GraphEnv(gym.Env):
+    """A gymnasium env of one agent playing an :class:`~envs.episode.EpisodeCore` (K = 1).
+
+    A subclass names its ``settings_class`` and ``core_class``; this class owns the rest:
+    building both from ``Env(config=None, **overrides)`` (RLlib passes ``env_config`` as
+    ``config``), the spaces (``Discrete(A)`` actions, the contract's ``Dict`` observations),
+    reseeding (``reset(seed=...)`` reseeds ``np_random`` and replays a fixed ``graphs`` list
+    from its first graph), action parsing (an integer, or an integer array of shape () or
+    (1,)), the mask-or-penalty rule of :meth:`EpisodeCore.step` and the guard against
+    stepping before a reset or after the episode ended. See the module docstring for the
+    guide to a new env.
+
+    Attributes:
+        settings: the validated config (an :class:`~envs.settings.EnvSettings` subclass).
+        core: the episode core.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
+    render_mode = None
+    settings_class: ClassVar[type[EnvSettings]]
+    core_class: ClassVar[type[EpisodeCore]]
+
+    def __init__(self, config: Mapping | None = None, **overrides: Any) -> None:
+        super().__init__()
+        self.settings = self.settings_class.parse(type(self).__name__, config, overrides)
+        self.core = self.core_class(self.settings)
+        self.observation_space = self.settings.obs_spec.space()
+        self.action_space = spaces.Discrete(self.settings.num_actions)
+
+    @property
+    def max_steps(self) -> int:
+        """The current episode's step limit (0 before the first reset)."""
+        return self.core.max_steps
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None
+              ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Start an episode; ``options`` go to the core (e.g. patrolling's ``start_nodes``)."""
+        super().reset(seed=seed)
+        if seed is not None:
+            self.settings.source.restart()
+        self.core.reset(self.np_random, options)
+        return self.core.observations([0], np.zeros(1, bool))[0], {}
+
+    def step(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+        """One step; the final step's ``info`` holds the core's metrics, others are empty."""
+        core = self.core
+        if not core.active[0]:
+            raise RuntimeError(f"{type(self).__name__}.step() called before reset() or after "
+                               f"the episode ended; call reset()")
+        slot = parse_action(action, self.settings.num_actions)
+        rewards, terminated, truncated = core.step(np.array([slot]), lambda _: "action")
+        done = bool(terminated[0] or truncated[0])
+        obs = core.observations([0], np.array([done]))[0]
+        info = core.final_info(0) if done else {}
+        return obs, float(rewards[0]), bool(terminated[0]), bool(truncated[0]), info
