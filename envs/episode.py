@@ -113,19 +113,21 @@ class EpisodeCore:
         adds ``invalid_penalty`` to that agent's reward. Agents still acting at
         ``max_steps`` steps are truncated.
         """
-        acting = self.active.copy()
-        valid = np.zeros(len(acting), bool)
-        for i in np.flatnonzero(acting):  # a loop over agents (K small)
-            reason = self.invalid_reason(int(i), int(actions[i]))
-            if reason is None:
-                valid[i] = True
-            elif not self.settings.penalty:
-                raise ValueError(f"{who(int(i))} {int(actions[i])} is invalid: {reason}")
+        acting = self.active
+        valid = acting.copy()
+        for i, (live, action) in enumerate(zip(acting.tolist(), actions.tolist())):
+            reason = self.invalid_reason(i, action) if live else None  # K small
+            if reason is not None:
+                if not self.settings.penalty:
+                    raise ValueError(f"{who(i)} {action} is invalid: {reason}")
+                valid[i] = False
         self.steps += 1
         rewards, terminated = self.apply(actions, valid)
-        rewards = np.where(acting & ~valid, rewards + self.settings.invalid_penalty, rewards)
-        terminated = acting & terminated
-        truncated = acting & ~terminated & (self.steps >= self.max_steps)
+        if self.settings.penalty:
+            rewards = np.where(valid != acting, rewards + self.settings.invalid_penalty, rewards)
+        terminated = terminated & acting
+        truncated = (acting & ~terminated if self.steps >= self.max_steps
+                     else np.zeros(len(acting), bool))
         self.active = acting & ~(terminated | truncated)
         return rewards, terminated, truncated
 
@@ -177,14 +179,15 @@ class FullViewCore(EpisodeCore):
 
     def observations(self, agents: Sequence[int], terminal: np.ndarray
                      ) -> list[dict[str, Any]]:
-        view = self.view(bool(np.asarray(terminal)[list(agents)].any()))
-        if not self.settings.global_state:
-            if len(agents) == 1:
-                return [view]
-            return [{key: value.copy() for key, value in view.items()} for _ in agents]
-        state = graph_keys(view)
-        return [{**{key: value.copy() for key, value in view.items()}, "state": state}
-                for _ in agents]
+        view = self.view(bool(terminal[agents[0]]))  # all agents end together
+        state = graph_keys(view) if self.settings.global_state else None
+        if state is None and len(agents) == 1:
+            return [view]
+        copies = [{key: value.copy() for key, value in view.items()} for _ in agents]
+        if state is not None:
+            for obs in copies:
+                obs["state"] = state
+        return copies
 
     def final_info(self, agent: int) -> dict[str, Any]:
         if self._final is None:

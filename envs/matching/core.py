@@ -84,11 +84,12 @@ class MatchingCore(FullViewCore):
     def apply(self, actions: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         m = self.matching
         team = 0.0
-        for i in np.flatnonzero(valid):  # agents in index order (K small)
-            edge = m.edge_of(int(actions[i]))
+        for action in actions[valid].tolist():  # agents in index order (K small)
+            edge = m.edge_of(action)
             if m.available[edge]:  # else void: taken by an earlier agent this step
                 team += m.pick(edge)
-        m.invalid_actions += int((self.active & ~valid).sum())
+        if self.settings.penalty:
+            m.invalid_actions += int((self.active & ~valid).sum())
         k = len(actions)
         return np.full(k, team), np.full(k, m.done)
 

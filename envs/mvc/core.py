@@ -74,9 +74,12 @@ class CoverCore(FullViewCore):
 
     def apply(self, actions: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         picks = actions[valid]
-        _, first = np.unique(picks, return_index=True)  # lowest-index agent wins a duplicate
-        added = self.cover.add(picks[np.sort(first)])
-        self.invalid_actions += int((self.active & ~valid).sum())
+        if len(picks) > 1:  # a node picked twice is added once, for the lowest-index agent
+            _, first = np.unique(picks, return_index=True)
+            picks = picks[np.sort(first)]
+        added = self.cover.add(picks)
+        if self.settings.penalty:
+            self.invalid_actions += int((self.active & ~valid).sum())
         k = len(actions)
         return np.full(k, -added), np.full(k, self.cover.covered)
 
