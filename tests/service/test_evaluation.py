@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from envs.catalog import entry as catalog_entry
-from rllib_gnn import evaluation
-from rllib_gnn.evaluation import (best_of_k_player, evaluate, evaluation_env_config,
+from rllib_gnn.service import evaluation
+from rllib_gnn.service.evaluation import (best_of_k_player, evaluate, evaluation_env_config,
                                   format_evaluation, load_policy, policy_player)
 from tests.tiny import TINY_MVC
 
@@ -32,8 +32,8 @@ def _experiment(env="mvc", env_config=TRAIN_ENV_CONFIG, model=MODEL):
 @pytest.fixture(scope="module")
 def checkpoint(ray_session, tmp_path_factory):
     """<run>/trial_0/checkpoint_000001 of a 1-iteration PPO on 15-node MVC graphs."""
-    from rllib_gnn.experiment import resolve_experiment
-    from rllib_gnn.trainable import build_algorithm_config
+    from rllib_gnn.training.experiment import resolve_experiment
+    from rllib_gnn.training.trainable import build_algorithm_config
 
     algo = build_algorithm_config(resolve_experiment(TINY_MVC)).build_algo()
     ckpt = tmp_path_factory.mktemp("run") / "trial_0" / "checkpoint_000001"
@@ -200,7 +200,7 @@ def test_new_graphs_drop_the_training_size_limits_unless_given():
 
 # ---------------------------------------------------------------------------- players
 def _fresh_module(env, head):
-    from rllib_gnn.module import GraphRLModule
+    from rllib_gnn.nn.module import GraphRLModule
 
     multi = callable(env.observation_space)
     space = env.observation_space("agent_0") if multi else env.observation_space
@@ -300,8 +300,8 @@ def per_agent_checkpoint(ray_session, tmp_path_factory):
     logits are all equal, so it picks the lowest valid node."""
     import torch
 
-    from rllib_gnn.experiment import resolve_experiment
-    from rllib_gnn.trainable import build_algorithm_config
+    from rllib_gnn.training.experiment import resolve_experiment
+    from rllib_gnn.training.trainable import build_algorithm_config
 
     experiment = resolve_experiment({**TINY_MVC, "env": "mvc-multi",
                                      "env_config": PER_AGENT_TRAIN,
@@ -325,7 +325,7 @@ def _team_cover_weights(modules: dict, seeds) -> list[float]:
     """Cover weights of the mvc-multi test episodes with ``modules[agent]`` per agent."""
     from envs.catalog import entry
     from envs.rollout import play_parallel
-    from rllib_gnn.inference import compute_action, resize_module
+    from rllib_gnn.nn.inference import compute_action, resize_module
 
     env = entry("mvc-multi").make({**TEST_GRAPHS, "num_agents": 2})
     sized = {a: resize_module(m, env.observation_space(a), env.action_space(a))

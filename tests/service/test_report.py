@@ -1,4 +1,4 @@
-"""rllib_gnn.report on a synthetic run dir: 2 configurations x 3 seeds, one evaluation file."""
+"""rllib_gnn.service.report on a synthetic run dir: 2 configurations x 3 seeds, one evaluation file."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from rllib_gnn import report as rep
+from rllib_gnn.service import report as rep
 
 X = "env_runners/num_env_steps_sampled_lifetime"
 RET = "env_runners/episode_return_mean"

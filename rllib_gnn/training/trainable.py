@@ -1,7 +1,7 @@
 """The Tune trainable behind ``rllib-gnn train``: an RLlib Algorithm built from an experiment.
 
 Tune's ``config`` for this trainable *is* the resolved experiment dict
-(:mod:`rllib_gnn.experiment`), so a sweep's ``param_space`` is written in the experiment's
+(:mod:`rllib_gnn.training.experiment`), so a sweep's ``param_space`` is written in the experiment's
 own terms (``model.encoder``, ``training.lr``, ``seed``) and every trial's ``params.json``
 is a complete experiment file. Checkpoints are ``Algorithm.save_to_path`` directories with
 the experiment beside the weights (``experiment.json``), so ``rllib-gnn evaluate`` needs
@@ -22,11 +22,11 @@ from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from envs.catalog import ENVS
-from rllib_gnn.callbacks import ProblemMetricsCallback
-from rllib_gnn.experiment import algorithm_config_class
-from rllib_gnn.files import write_json_atomic
-from rllib_gnn.module import GraphRLModule
-from rllib_gnn.registration import register_envs
+from rllib_gnn.training.callbacks import ProblemMetricsCallback
+from rllib_gnn.training.experiment import algorithm_config_class
+from rllib_gnn.training.files import write_json_atomic
+from rllib_gnn.nn.module import GraphRLModule
+from rllib_gnn.training.registration import register_envs
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def policy_module_specs(experiment: Mapping[str, Any],
     A single-agent env has RLlib's ``default_policy``; a multi-agent env has the ids of its
     ``multi_agent.policies`` (``shared``, or one per agent id). ``pretrained`` maps policy
     ids to :meth:`RLModule.save_to_path` folders that the algorithm loads at build
-    (``load_state_path``, e.g. from :func:`rllib_gnn.imitation.pretrain`).
+    (``load_state_path``, e.g. from :func:`rllib_gnn.training.imitation.pretrain`).
     """
     entry = ENVS[experiment["env"]]
     if not entry.multi_agent:
@@ -134,7 +134,7 @@ class ExperimentTrainable(tune.Trainable):
         self._entry = ENVS[config["env"]]
         pretrained = None
         if config.get("pretrain"):
-            from rllib_gnn.imitation import pretrained_modules  # it builds on this module
+            from rllib_gnn.training.imitation import pretrained_modules  # it builds on this module
 
             pretrained = pretrained_modules(config, self._trial_dir() / PRETRAIN_DIR)
         self.algo = build_algorithm_config(config, pretrained).build_algo()

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rllib_gnn.files import json_safe, write_atomic
+from rllib_gnn.training.files import json_safe, write_atomic
 
 X_STEPS = "env_runners/num_env_steps_sampled_lifetime"
 X_ITER = "training_iteration"

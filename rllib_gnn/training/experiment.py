@@ -224,8 +224,8 @@ def _method_keys(config_class: type, method: str) -> set[str]:
 
 
 def algorithm_config_class(algorithm: str) -> type:
-    """The AlgorithmConfig class of an algorithm name (:mod:`rllib_gnn.algorithm_configs`)."""
-    from rllib_gnn.algorithm_configs import CONFIG_CLASSES
+    """The AlgorithmConfig class of an algorithm name (:mod:`rllib_gnn.training.algorithm_configs`)."""
+    from rllib_gnn.training.algorithm_configs import CONFIG_CLASSES
 
     return CONFIG_CLASSES[algorithm]
 
@@ -374,7 +374,7 @@ def _validate_env_and_model(exp: Mapping[str, Any]) -> list[str]:
             except (ValueError, TypeError) as err:
                 problems.append(f"{key}: {err}")
         try:
-            from rllib_gnn.model_config import validate_model_config
+            from rllib_gnn.nn.model_config import validate_model_config
 
             validate_model_config(variant["model"])
         except ValueError as err:

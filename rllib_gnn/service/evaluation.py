@@ -2,7 +2,7 @@
 
 The policy and every baseline of the env's catalog entry play the SAME seeded episodes
 (:func:`envs.compare.compare`), usually on other (larger) graphs than in training: the
-GNN's weights do not depend on N, E or D, so :func:`rllib_gnn.inference.resize_module`
+GNN's weights do not depend on N, E or D, so :func:`rllib_gnn.nn.inference.resize_module`
 moves them onto the evaluation env's spaces.
 
 ::
@@ -25,7 +25,7 @@ Each file is written to a temporary file in the same folder and moved into place
 Multi-agent envs (``entry.multi_agent``) are evaluated with decentralised execution: each
 agent acts on its own observation with its policy of training: the one shared module
 (``multi_agent.policies: shared``), or with ``per_agent`` the agent's own module, found by
-the training's policy mapping fn (:data:`rllib_gnn.trainable.POLICY_MAPPING`). Per-agent
+the training's policy mapping fn (:data:`rllib_gnn.training.trainable.POLICY_MAPPING`). Per-agent
 policies cannot play agents that did not exist in training (a larger team): ValueError.
 """
 
@@ -51,9 +51,9 @@ from envs._validation import require_choice
 from envs.catalog import ENVS, EnvEntry, entry as catalog_entry
 from envs.compare import compare, format_cell, format_table
 from envs.rollout import play, play_parallel
-from rllib_gnn.experiment import SIZE_LIMIT_KEYS, evaluation_env_config
-from rllib_gnn.files import write_atomic, write_json_atomic
-from rllib_gnn.inference import compute_action, resize_module
+from rllib_gnn.training.experiment import SIZE_LIMIT_KEYS, evaluation_env_config
+from rllib_gnn.training.files import write_atomic, write_json_atomic
+from rllib_gnn.nn.inference import compute_action, resize_module
 
 __all__ = ["MODULE_SUBDIR", "SIZE_LIMIT_KEYS", "best_of_k_player", "evaluate",
            "evaluation_env_config", "format_evaluation", "load_policy", "load_team",
@@ -146,14 +146,14 @@ def load_team(checkpoint_dir: str | os.PathLike) -> tuple[Any, Callable | None, 
         ``(policy, policy_mapping_fn, experiment)``: for a multi-agent experiment with
         ``multi_agent.policies: per_agent``, a dict policy id -> module of every module of
         the checkpoint and the training's mapping fn
-        (:data:`rllib_gnn.trainable.POLICY_MAPPING`); else :func:`load_policy`'s module
+        (:data:`rllib_gnn.training.trainable.POLICY_MAPPING`); else :func:`load_policy`'s module
         (which acts for every agent) and None.
 
     Raises:
         ValueError: as :func:`load_policy`; a per_agent checkpoint without modules; an
             unknown ``multi_agent.policies``.
     """
-    from rllib_gnn.trainable import POLICY_MAPPING
+    from rllib_gnn.training.trainable import POLICY_MAPPING
 
     ckpt = _checkpoint_path(checkpoint_dir)
     experiment = _read_experiment(ckpt)
@@ -296,7 +296,7 @@ def policy_player(module, explore: bool = False, *,
                   policy_mapping_fn: Callable | None = None) -> Callable[[Any, int | None], dict]:
     """A ``player(env, seed) -> final info`` for :func:`envs.compare.compare`.
 
-    Plays one episode with :func:`~rllib_gnn.inference.compute_action`: the greedy argmax,
+    Plays one episode with :func:`~rllib_gnn.nn.inference.compute_action`: the greedy argmax,
     or with ``explore`` a sample of the masked distribution (seeded from the episode seed,
     so reproducible). The module is resized to the env's spaces once per space shape (so
     graphs larger than in training work). Multi-agent envs: each agent acts on its own

@@ -1,4 +1,4 @@
-"""The ``model_config`` schema of :class:`~rllib_gnn.module.GraphRLModule`, with defaults.
+"""The ``model_config`` schema of :class:`~rllib_gnn.nn.module.GraphRLModule`, with defaults.
 
 =================  =========  ==========================================================
 key                default    allowed
@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from envs._validation import reject_unknown, require_choice, require_float, require_int
-from rllib_gnn.encoders import ACTIVATIONS, ENCODERS, NORMS
-from rllib_gnn.heads import HEADS
-from rllib_gnn.pooling import POOLINGS
+from rllib_gnn.nn.encoders import ACTIVATIONS, ENCODERS, NORMS
+from rllib_gnn.nn.heads import HEADS
+from rllib_gnn.nn.pooling import POOLINGS
 
 __all__ = ["CRITICS", "RLLIB_AUTO_KEYS", "GraphModelConfig", "validate_model_config"]
 
