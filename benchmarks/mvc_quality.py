@@ -78,7 +78,7 @@ def main() -> None:
     import ray
 
     from rllib_gnn.training.experiment import load_experiment
-    from rllib_gnn.training.trainable import build_algorithm_config
+    from rllib_gnn.training.algorithm import build_algorithm_config
 
     experiment = load_experiment(args.config, args.set)
     test = sample_graphs(preset("blog_mvc", "test"), args.test_graphs, seed=2026)

@@ -34,7 +34,7 @@ def one_setting(config: str, runners: int, envs: int, threads: int, iterations: 
     import torch
 
     from rllib_gnn.training.experiment import load_experiment
-    from rllib_gnn.training.trainable import build_algorithm_config
+    from rllib_gnn.training.algorithm import build_algorithm_config
 
     torch.set_num_threads(threads)
     experiment = load_experiment(config, [*overrides, f"env_runners.num_env_runners={runners}",

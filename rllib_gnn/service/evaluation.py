@@ -25,7 +25,7 @@ Each file is written to a temporary file in the same folder and moved into place
 Multi-agent envs (``entry.multi_agent``) are evaluated with decentralised execution: each
 agent acts on its own observation with its policy of training: the one shared module
 (``multi_agent.policies: shared``), or with ``per_agent`` the agent's own module, found by
-the training's policy mapping fn (:data:`rllib_gnn.training.trainable.POLICY_MAPPING`). Per-agent
+the training's policy mapping fn (:data:`rllib_gnn.training.policy_mapping.POLICY_MAPPING`). Per-agent
 policies cannot play agents that did not exist in training (a larger team): ValueError.
 """
 
@@ -53,6 +53,7 @@ from envs.compare import compare, format_cell, format_table
 from envs.rollout import play, play_parallel
 from rllib_gnn.training.experiment import SIZE_LIMIT_KEYS, evaluation_env_config
 from rllib_gnn.training.files import write_atomic, write_json_atomic
+from rllib_gnn.training.policy_mapping import POLICY_MAPPING
 from rllib_gnn.nn.inference import compute_action, resize_module
 
 __all__ = ["MODULE_SUBDIR", "SIZE_LIMIT_KEYS", "best_of_k_player", "evaluate",
@@ -146,15 +147,13 @@ def load_team(checkpoint_dir: str | os.PathLike) -> tuple[Any, Callable | None, 
         ``(policy, policy_mapping_fn, experiment)``: for a multi-agent experiment with
         ``multi_agent.policies: per_agent``, a dict policy id -> module of every module of
         the checkpoint and the training's mapping fn
-        (:data:`rllib_gnn.training.trainable.POLICY_MAPPING`); else :func:`load_policy`'s module
+        (:data:`rllib_gnn.training.policy_mapping.POLICY_MAPPING`); else :func:`load_policy`'s module
         (which acts for every agent) and None.
 
     Raises:
         ValueError: as :func:`load_policy`; a per_agent checkpoint without modules; an
             unknown ``multi_agent.policies``.
     """
-    from rllib_gnn.training.trainable import POLICY_MAPPING
-
     ckpt = _checkpoint_path(checkpoint_dir)
     experiment = _read_experiment(ckpt)
     sharing = require_choice("multi_agent.policies",

@@ -32,8 +32,8 @@ def _experiment(env="mvc", env_config=TRAIN_ENV_CONFIG, model=MODEL):
 @pytest.fixture(scope="module")
 def checkpoint(ray_session, tmp_path_factory):
     """<run>/trial_0/checkpoint_000001 of a 1-iteration PPO on 15-node MVC graphs."""
+    from rllib_gnn.training.algorithm import build_algorithm_config
     from rllib_gnn.training.experiment import resolve_experiment
-    from rllib_gnn.training.trainable import build_algorithm_config
 
     algo = build_algorithm_config(resolve_experiment(TINY_MVC)).build_algo()
     ckpt = tmp_path_factory.mktemp("run") / "trial_0" / "checkpoint_000001"
@@ -300,8 +300,8 @@ def per_agent_checkpoint(ray_session, tmp_path_factory):
     logits are all equal, so it picks the lowest valid node."""
     import torch
 
+    from rllib_gnn.training.algorithm import build_algorithm_config
     from rllib_gnn.training.experiment import resolve_experiment
-    from rllib_gnn.training.trainable import build_algorithm_config
 
     experiment = resolve_experiment({**TINY_MVC, "env": "mvc-multi",
                                      "env_config": PER_AGENT_TRAIN,
