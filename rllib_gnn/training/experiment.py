@@ -57,6 +57,8 @@ from typing import Any
 import yaml
 from ray._common.deprecation import DEPRECATED_VALUE  # what RLlib marks retired kwargs with
 
+#: The experiment dict beside a checkpoint's weights: all ``rllib-gnn evaluate`` needs.
+EXPERIMENT_FILE = "experiment.json"
 ALGORITHMS = ("PPO", "APPO", "IMPALA")
 SAMPLERS = ("grid", "choice", "uniform", "loguniform", "randint")
 SCHEDULERS = ("fifo", "asha", "pbt")
@@ -224,7 +226,8 @@ def _method_keys(config_class: type, method: str) -> set[str]:
 
 
 def algorithm_config_class(algorithm: str) -> type:
-    """The AlgorithmConfig class of an algorithm name (:mod:`rllib_gnn.training.algorithm_configs`)."""
+    """The AlgorithmConfig class of an algorithm name
+    (:mod:`rllib_gnn.training.algorithm_configs`)."""
     from rllib_gnn.training.algorithm_configs import CONFIG_CLASSES
 
     return CONFIG_CLASSES[algorithm]

@@ -1,10 +1,11 @@
 """The Tune trainable behind ``rllib-gnn train``: an RLlib Algorithm built from an experiment.
 
 Tune's ``config`` for this trainable *is* the resolved experiment dict
-(:mod:`rllib_gnn.training.experiment`), so a sweep's ``param_space`` is written in the experiment's
-own terms (``model.encoder``, ``training.lr``, ``seed``) and every trial's ``params.json``
-is a complete experiment file. Checkpoints are ``Algorithm.save_to_path`` directories with
-the experiment beside the weights (``experiment.json``), so ``rllib-gnn evaluate`` needs
+(:mod:`rllib_gnn.training.experiment`), so a sweep's ``param_space`` is written in the
+experiment's own terms (``model.encoder``, ``training.lr``, ``seed``) and every trial's
+``params.json`` is a complete experiment file. Checkpoints are ``Algorithm.save_to_path``
+directories with the experiment beside the weights
+(:data:`~rllib_gnn.training.experiment.EXPERIMENT_FILE`), so ``rllib-gnn evaluate`` needs
 nothing but the checkpoint.
 """
 
@@ -20,12 +21,12 @@ from ray import tune
 
 from envs.catalog import ENVS
 from rllib_gnn.training.algorithm import build_algorithm_config
+from rllib_gnn.training.experiment import EXPERIMENT_FILE
 from rllib_gnn.training.files import write_json_atomic
 from rllib_gnn.training.imitation import pretrained_modules
 
 logger = logging.getLogger(__name__)
 
-EXPERIMENT_FILE = "experiment.json"
 #: The trial's subfolder holding its imitation-pretrained modules (experiment ``pretrain``).
 PRETRAIN_DIR = "pretrain"
 

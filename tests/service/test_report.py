@@ -1,4 +1,5 @@
-"""rllib_gnn.service.report on a synthetic run dir: 2 configurations x 3 seeds, one evaluation file."""
+"""rllib_gnn.service.report on a synthetic run dir: 2 configurations x 3 seeds, one
+evaluation file."""
 
 from __future__ import annotations
 
