@@ -66,7 +66,9 @@ def _graph_keys(obs: Mapping[str, Tensor]) -> dict[str, Tensor]:
 class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
     """GNN actor-critic over the padded graph observation contract.
 
-    ``model_config`` keys, defaults and allowed values: :mod:`rllib_gnn.nn.model_config`.
+    ``model_config``: a dict of the keys of :mod:`rllib_gnn.nn.model_config` (defaults fill
+    the others), e.g. a resolved ``GraphModelConfig.to_dict()``; ``setup`` resolves it into
+    ``self.graph_config``.
 
     Outputs:
         ``_forward`` / ``_forward_train`` return ``ACTION_DIST_INPUTS`` (B, A) masked logits

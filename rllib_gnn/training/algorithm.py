@@ -13,6 +13,7 @@ from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from envs.catalog import ENVS
+from rllib_gnn.nn.model_config import validate_model_config
 from rllib_gnn.nn.module import GraphRLModule
 from rllib_gnn.training.callbacks import ProblemMetricsCallback
 from rllib_gnn.training.experiment import algorithm_config_class
@@ -30,7 +31,12 @@ def policy_module_specs(experiment: Mapping[str, Any],
     ``multi_agent.policies`` (``shared``, or one per agent id). ``pretrained`` maps policy
     ids to :meth:`RLModule.save_to_path` folders that the algorithm loads at build
     (``load_state_path``, e.g. from :func:`rllib_gnn.training.imitation.pretrain`).
+
+    Every spec's ``model_config`` is the experiment's ``model`` section resolved here into
+    a :class:`~rllib_gnn.nn.model_config.GraphModelConfig`, as its ``to_dict()``: the
+    trial's own section, whose keys Tune may have sampled (``model.encoder``, ...).
     """
+    model = validate_model_config(experiment["model"]).to_dict()
     entry = ENVS[experiment["env"]]
     if not entry.multi_agent:
         policies = [DEFAULT_MODULE_ID]
@@ -42,7 +48,7 @@ def policy_module_specs(experiment: Mapping[str, Any],
     if unknown:
         raise ValueError(f"pretrained modules for unknown policy id(s) {unknown}; the "
                          f"experiment's policies are {policies}")
-    return {pid: RLModuleSpec(module_class=GraphRLModule, model_config=dict(experiment["model"]),
+    return {pid: RLModuleSpec(module_class=GraphRLModule, model_config=model,
                               load_state_path=(pretrained or {}).get(pid))
             for pid in policies}
 

@@ -6,7 +6,7 @@ Schema (every top-level key; ``env`` is the only required one)::
     algorithm: PPO              # PPO | APPO | IMPALA
     env: mvc                    # an envs.catalog name (`rllib-gnn envs`)
     env_config: {...}           # the env's own config (validated by building the env)
-    model: {...}                # GraphRLModule model_config (rllib_gnn/model_config.py)
+    model: {...}                # GraphRLModule model_config (rllib_gnn/nn/model_config.py)
     training: {...}             # kwargs of AlgorithmConfig.training() (lr, gamma, ...)
     env_runners: {...}          # kwargs of AlgorithmConfig.env_runners()
     learners: {...}             # kwargs of AlgorithmConfig.learners()
@@ -56,6 +56,8 @@ from typing import Any
 
 import yaml
 from ray._common.deprecation import DEPRECATED_VALUE  # what RLlib marks retired kwargs with
+
+from rllib_gnn.nn.model_config import validate_model_config
 
 #: The experiment dict beside a checkpoint's weights: all ``rllib-gnn evaluate`` needs.
 EXPERIMENT_FILE = "experiment.json"
@@ -377,8 +379,6 @@ def _validate_env_and_model(exp: Mapping[str, Any]) -> list[str]:
             except (ValueError, TypeError) as err:
                 problems.append(f"{key}: {err}")
         try:
-            from rllib_gnn.nn.model_config import validate_model_config
-
             validate_model_config(variant["model"])
         except ValueError as err:
             problems.append(f"model: {err}")
