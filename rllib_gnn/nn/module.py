@@ -187,13 +187,13 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
 
     @override(TorchRLModule)
     def _forward_inference(self, batch: dict[str, Any], **kwargs) -> dict[str, Tensor]:
+        """Masked logits only, without autograd (the env runners' path)."""
         with torch.no_grad():
             return self._run(batch, with_embeddings=False)
 
-    @override(TorchRLModule)
-    def _forward_exploration(self, batch: dict[str, Any], **kwargs) -> dict[str, Tensor]:
-        with torch.no_grad():
-            return self._run(batch, with_embeddings=False)
+    # RLlib's defaults route both env-runner paths to ``_forward``, which also returns the
+    # embeddings; exploration samples from the same logits, so it is the inference pass.
+    _forward_exploration = _forward_inference
 
     @override(ValueFunctionAPI)
     def compute_values(self, batch: dict[str, Any], embeddings: Tensor | None = None) -> Tensor:
