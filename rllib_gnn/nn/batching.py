@@ -1,8 +1,8 @@
 """Flatten a padded batch of graph observations into one PyG-style disjoint graph.
 
-RLlib batches the contract's Dict observations (see ``DESIGN.md``) into padded tensors:
-``x`` (B, N, F), ``edge_index`` (B, 2, E), ``node_mask`` (B, N), ``edge_mask`` (B, E) and
-optionally ``edge_attr`` (B, E, Fe). PyG layers want one graph with
+RLlib batches the Dict observations of the observation contract (``docs/architecture.md``)
+into padded tensors: ``x`` (B, N, F), ``edge_index`` (B, 2, E), ``node_mask`` (B, N),
+``edge_mask`` (B, E) and optionally ``edge_attr`` (B, E, Fe). PyG layers want one graph with
 :math:`|\\mathcal{V}| = \\sum_b n_b` real nodes instead. :func:`flatten_graphs` builds it
 with tensor operations only (no Python loop over graphs, nodes or edges):
 

@@ -116,14 +116,6 @@ class ExperimentError(ValueError):
 
 
 # --------------------------------------------------------------------------- dotted paths
-def get_path(tree: Mapping[str, Any], path: str) -> Any:
-    """``tree["a"]["b"]`` for ``path="a.b"`` (KeyError when absent)."""
-    node: Any = tree
-    for part in path.split("."):
-        node = node[part]
-    return node
-
-
 def set_path(tree: dict[str, Any], path: str, value: Any) -> None:
     """Set ``tree["a"]["b"] = value`` for ``path="a.b"``, creating dicts on the way."""
     *parents, leaf = path.split(".")
