@@ -54,8 +54,8 @@ def one_setting(config: str, runners: int, iterations: int, overrides: list[str]
     """Measure one setting in this process against the cluster at RAY_ADDRESS."""
     import ray
 
-    from rllib_gnn.experiment import load_experiment
-    from rllib_gnn.trainable import build_algorithm_config
+    from rllib_gnn.training.experiment import load_experiment
+    from rllib_gnn.training.algorithm import build_algorithm_config
 
     experiment = load_experiment(config, [*overrides, f"env_runners.num_env_runners={runners}"])
     ray.init(address=os.environ["RAY_ADDRESS"], log_to_driver=False)

@@ -132,7 +132,7 @@ def run_one(args: argparse.Namespace) -> dict:
     import torch
     from ray.rllib.core.columns import Columns
 
-    from rllib_gnn.module import GraphRLModule
+    from rllib_gnn.nn.module import GraphRLModule
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -40,7 +40,7 @@ def greedy_covers(module, graphs) -> np.ndarray:
 
     One batched forward per step for every unfinished episode: no per-graph forward loop.
     """
-    from rllib_gnn.inference import resize_module
+    from rllib_gnn.nn.inference import resize_module
 
     envs = [MinVertexCoverEnv({"graphs": [g]}) for g in graphs]
     sized = resize_module(module, envs[0].observation_space, envs[0].action_space)
@@ -77,8 +77,8 @@ def main() -> None:
 
     import ray
 
-    from rllib_gnn.experiment import load_experiment
-    from rllib_gnn.trainable import build_algorithm_config
+    from rllib_gnn.training.experiment import load_experiment
+    from rllib_gnn.training.algorithm import build_algorithm_config
 
     experiment = load_experiment(args.config, args.set)
     test = sample_graphs(preset("blog_mvc", "test"), args.test_graphs, seed=2026)

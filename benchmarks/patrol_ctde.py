@@ -59,8 +59,8 @@ def trial_rows(results) -> list[dict]:
 def train_trials(config: str, budget: float, seeds: list[int], concurrent: int,
                  overrides: list[str], storage: str) -> list[dict]:
     """Train one trial per critic x seed for ``budget`` seconds each; see :func:`trial_rows`."""
-    from rllib_gnn.experiment import load_experiment
-    from rllib_gnn.train import train
+    from rllib_gnn.training.experiment import load_experiment
+    from rllib_gnn.training.tuner import train
 
     experiment = load_experiment(config, [
         *overrides, f"storage={storage}", f"stop={{time_total_s: {budget}}}",
@@ -73,7 +73,7 @@ def finished_trials(run_dir: str) -> list[dict]:
     """The trials of a run trained before (by ``rllib-gnn train``, maybe resumed)."""
     from ray import tune
 
-    from rllib_gnn.trainable import ExperimentTrainable
+    from rllib_gnn.training.trainable import ExperimentTrainable
 
     return trial_rows(tune.Tuner.restore(run_dir, trainable=ExperimentTrainable).get_results())
 
@@ -84,7 +84,7 @@ def evaluate_trials(trials: list[dict], episodes: int) -> dict[str, dict]:
     The policy plays twice (``evaluate(..., sampled=True)``): greedy (argmax) and sampling
     its actions, both seeded per episode.
     """
-    from rllib_gnn.evaluation import evaluate
+    from rllib_gnn.service.evaluation import evaluate
 
     heuristics: dict[str, dict] = {}
     for trial in trials:

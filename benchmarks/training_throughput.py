@@ -33,8 +33,8 @@ def one_setting(config: str, runners: int, envs: int, threads: int, iterations: 
     import ray
     import torch
 
-    from rllib_gnn.experiment import load_experiment
-    from rllib_gnn.trainable import build_algorithm_config
+    from rllib_gnn.training.experiment import load_experiment
+    from rllib_gnn.training.algorithm import build_algorithm_config
 
     torch.set_num_threads(threads)
     experiment = load_experiment(config, [*overrides, f"env_runners.num_env_runners={runners}",

@@ -11,17 +11,17 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "GraphRLModule": "rllib_gnn.module",
-    "GraphModelConfig": "rllib_gnn.model_config",
-    "validate_model_config": "rllib_gnn.model_config",
-    "compute_action": "rllib_gnn.inference",
-    "resize_module": "rllib_gnn.inference",
-    "flatten_graphs": "rllib_gnn.batching",
-    "GraphEncoder": "rllib_gnn.encoders",
-    "ENCODERS": "rllib_gnn.encoders",
-    "HEADS": "rllib_gnn.heads",
-    "POOLINGS": "rllib_gnn.pooling",
-    "register_envs": "rllib_gnn.registration",
+    "GraphRLModule": "rllib_gnn.nn.module",
+    "GraphModelConfig": "rllib_gnn.nn.model_config",
+    "validate_model_config": "rllib_gnn.nn.model_config",
+    "compute_action": "rllib_gnn.nn.inference",
+    "resize_module": "rllib_gnn.nn.inference",
+    "flatten_graphs": "rllib_gnn.nn.batching",
+    "GraphEncoder": "rllib_gnn.nn.encoders",
+    "ENCODERS": "rllib_gnn.nn.encoders",
+    "HEADS": "rllib_gnn.nn.heads",
+    "POOLINGS": "rllib_gnn.nn.pooling",
+    "register_envs": "rllib_gnn.training.registration",
 }
 __all__ = sorted(_EXPORTS)
 

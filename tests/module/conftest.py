@@ -111,7 +111,7 @@ def to_batch(observations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 def build_module(spec: GraphObsSpec, **config: Any):
     """A GraphRLModule in eval mode for ``spec`` (seeded, so runs repeat)."""
-    from rllib_gnn.module import GraphRLModule
+    from rllib_gnn.nn.module import GraphRLModule
 
     torch.manual_seed(0)
     module = GraphRLModule(observation_space=spec.space(),

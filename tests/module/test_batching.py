@@ -8,7 +8,7 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from envs.contract import GraphObsSpec
-from rllib_gnn.batching import flatten_graphs
+from rllib_gnn.nn.batching import flatten_graphs
 from tests.module.conftest import to_batch
 
 SPEC = GraphObsSpec(max_nodes=5, max_edges=6, node_features=2, num_actions=1, edge_features=1)

@@ -11,9 +11,9 @@ from gymnasium import spaces
 
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
-from rllib_gnn.inference import compute_action, resize_module
-from rllib_gnn.model_config import GraphModelConfig, validate_model_config
-from rllib_gnn.module import GraphRLModule
+from rllib_gnn.nn.inference import compute_action, resize_module
+from rllib_gnn.nn.model_config import GraphModelConfig, validate_model_config
+from rllib_gnn.nn.module import GraphRLModule
 from tests.module.conftest import build_module, make_obs, make_spec, tiny_config, to_batch
 
 

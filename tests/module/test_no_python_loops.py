@@ -60,7 +60,7 @@ def _count(module, batch) -> int:
 def test_torch_call_count_does_not_grow_with_graphs_nodes_or_edges(encoder, head):
     from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
-    from rllib_gnn.module import GraphRLModule
+    from rllib_gnn.nn.module import GraphRLModule
 
     counts = []
     for n, batch in [(10, 1), (50, 16)]:

@@ -11,7 +11,7 @@ from gymnasium import spaces
 
 from envs.contract import GraphObsSpec
 from ray.rllib.core.columns import Columns
-from rllib_gnn.inference import resize_module
+from rllib_gnn.nn.inference import resize_module
 from tests.module.conftest import (
     EDGE_INDEX,
     ENCODERS,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rllib_gnn.cli import main
+from rllib_gnn.service.cli import main
 from tests.tiny import TINY_MVC
 
 TINY = TINY_MVC
@@ -63,7 +63,7 @@ def test_several_problems_are_reported_together(tmp_path, capsys):
 
 
 def test_set_overrides_reach_the_experiment(tmp_path):
-    from rllib_gnn.experiment import load_experiment
+    from rllib_gnn.training.experiment import load_experiment
 
     exp = load_experiment(_write(tmp_path, "ok", TINY),
                           ["model.hidden=32", "stop.training_iteration=7", "tune.mode=min"])
@@ -75,7 +75,7 @@ def test_set_overrides_reach_the_experiment(tmp_path):
 def test_help_is_fast_and_imports_no_torch():
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c",
-                          "import sys; from rllib_gnn.cli import main\n"
+                          "import sys; from rllib_gnn.service.cli import main\n"
                           "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
                           "print('torch' in sys.modules, 'ray' in sys.modules)"],
                          capture_output=True, text=True, check=True)
@@ -120,7 +120,8 @@ def test_resume_after_the_driver_is_killed_continues_the_iteration_count(ray_ses
     path = _write(tmp_path, "killed", experiment)
     run_dir = tmp_path / "results" / "killed"
     env = {**os.environ, "RAY_ADDRESS": ray_session.get_runtime_context().gcs_address}
-    driver = subprocess.Popen([sys.executable, "-m", "rllib_gnn.cli", "train", str(path)],
+    driver = subprocess.Popen([sys.executable, "-m", "rllib_gnn.service.cli", "train",
+                               str(path)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 240
@@ -128,7 +129,7 @@ def test_resume_after_the_driver_is_killed_continues_the_iteration_count(ray_ses
             assert driver.poll() is None, "the driver ended before its first checkpoint"
             assert time.monotonic() < deadline, "no checkpoint within 240 s"
             time.sleep(0.05)
-        time.sleep(2.0)  # Tune snapshots its experiment state every second (rllib_gnn.train)
+        time.sleep(2.0)  # Tune snapshots its experiment state every second (training.tuner)
     finally:
         driver.send_signal(signal.SIGKILL)
         driver.wait()

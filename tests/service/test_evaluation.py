@@ -14,9 +14,13 @@ import numpy as np
 import pytest
 
 from envs.catalog import entry as catalog_entry
-from rllib_gnn import evaluation
-from rllib_gnn.evaluation import (best_of_k_player, evaluate, evaluation_env_config,
-                                  format_evaluation, load_policy, policy_player)
+from rllib_gnn.service import checkpoints
+from rllib_gnn.service import players as player_module
+from rllib_gnn.service.checkpoints import load_policy
+from rllib_gnn.service.evaluation import evaluate
+from rllib_gnn.service.players import best_of_k_player, policy_player
+from rllib_gnn.service.tables import format_evaluation
+from rllib_gnn.training.experiment import evaluation_env_config
 from tests.tiny import TINY_MVC
 
 TRAIN_ENV_CONFIG = TINY_MVC["env_config"]
@@ -32,8 +36,8 @@ def _experiment(env="mvc", env_config=TRAIN_ENV_CONFIG, model=MODEL):
 @pytest.fixture(scope="module")
 def checkpoint(ray_session, tmp_path_factory):
     """<run>/trial_0/checkpoint_000001 of a 1-iteration PPO on 15-node MVC graphs."""
-    from rllib_gnn.experiment import resolve_experiment
-    from rllib_gnn.trainable import build_algorithm_config
+    from rllib_gnn.training.algorithm import build_algorithm_config
+    from rllib_gnn.training.experiment import resolve_experiment
 
     algo = build_algorithm_config(resolve_experiment(TINY_MVC)).build_algo()
     ckpt = tmp_path_factory.mktemp("run") / "trial_0" / "checkpoint_000001"
@@ -200,7 +204,7 @@ def test_new_graphs_drop_the_training_size_limits_unless_given():
 
 # ---------------------------------------------------------------------------- players
 def _fresh_module(env, head):
-    from rllib_gnn.module import GraphRLModule
+    from rllib_gnn.nn.module import GraphRLModule
 
     multi = callable(env.observation_space)
     space = env.observation_space("agent_0") if multi else env.observation_space
@@ -213,8 +217,8 @@ def test_policy_player_resizes_once_per_env_not_per_step(monkeypatch):
     from envs.catalog import entry
 
     calls = []
-    real = evaluation.resize_module
-    monkeypatch.setattr(evaluation, "resize_module",
+    real = player_module.resize_module
+    monkeypatch.setattr(player_module, "resize_module",
                         lambda *a, **k: calls.append(1) or real(*a, **k))
     module = _fresh_module(entry("mvc").make(TRAIN_ENV_CONFIG), "node")
     player = policy_player(module)
@@ -249,7 +253,7 @@ def test_multi_agent_evaluation_shares_one_module_across_agents(tmp_path):
     train = {**TRAIN_ENV_CONFIG, "num_agents": 2}
     module = _fresh_module(entry("mvc-multi").make(train), "node")
     ckpt = tmp_path / "trial_0" / "checkpoint_000000"
-    module.save_to_path(str(ckpt / evaluation.MODULE_SUBDIR / "default_policy"))
+    module.save_to_path(str(ckpt / checkpoints.MODULE_SUBDIR / "default_policy"))
     (ckpt / "experiment.json").write_text(json.dumps(_experiment("mvc-multi", train)))
     rows = evaluate(ckpt, TEST_GRAPHS, episodes=2, sample=1)
     assert [r["player"] for r in rows] == ["policy", "policy_best_of_1", "exact", "greedy"]
@@ -300,8 +304,8 @@ def per_agent_checkpoint(ray_session, tmp_path_factory):
     logits are all equal, so it picks the lowest valid node."""
     import torch
 
-    from rllib_gnn.experiment import resolve_experiment
-    from rllib_gnn.trainable import build_algorithm_config
+    from rllib_gnn.training.algorithm import build_algorithm_config
+    from rllib_gnn.training.experiment import resolve_experiment
 
     experiment = resolve_experiment({**TINY_MVC, "env": "mvc-multi",
                                      "env_config": PER_AGENT_TRAIN,
@@ -317,7 +321,7 @@ def per_agent_checkpoint(ray_session, tmp_path_factory):
     with torch.no_grad():
         for param in zeroed.parameters():
             param.zero_()
-    zeroed.save_to_path(str(ckpt / evaluation.MODULE_SUBDIR / "agent_1"))
+    zeroed.save_to_path(str(ckpt / checkpoints.MODULE_SUBDIR / "agent_1"))
     return ckpt
 
 
@@ -325,7 +329,7 @@ def _team_cover_weights(modules: dict, seeds) -> list[float]:
     """Cover weights of the mvc-multi test episodes with ``modules[agent]`` per agent."""
     from envs.catalog import entry
     from envs.rollout import play_parallel
-    from rllib_gnn.inference import compute_action, resize_module
+    from rllib_gnn.nn.inference import compute_action, resize_module
 
     env = entry("mvc-multi").make({**TEST_GRAPHS, "num_agents": 2})
     sized = {a: resize_module(m, env.observation_space(a), env.action_space(a))
@@ -336,7 +340,7 @@ def _team_cover_weights(modules: dict, seeds) -> list[float]:
 
 def test_a_per_agent_checkpoint_plays_each_agent_with_its_own_module(per_agent_checkpoint,
                                                                      tmp_path):
-    policy, mapping, experiment = evaluation.load_team(per_agent_checkpoint)
+    policy, mapping, experiment = checkpoints.load_team(per_agent_checkpoint)
     assert sorted(policy) == ["agent_0", "agent_1"] and mapping("agent_1") == "agent_1"
     assert experiment["multi_agent"] == {"policies": "per_agent"}
     rows = evaluate(per_agent_checkpoint, TEST_GRAPHS, episodes=3, out=tmp_path)

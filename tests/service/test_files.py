@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from rllib_gnn.files import write_atomic, write_json_atomic
+from rllib_gnn.training.files import write_atomic, write_json_atomic
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypatch):

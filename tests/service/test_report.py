@@ -1,4 +1,5 @@
-"""rllib_gnn.report on a synthetic run dir: 2 configurations x 3 seeds, one evaluation file."""
+"""rllib_gnn.service.report on a synthetic run dir: 2 configurations x 3 seeds, one
+evaluation file."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import re
 import numpy as np
 import pytest
 
-from rllib_gnn import report as rep
+from rllib_gnn.service.report import report
+from rllib_gnn.service.report_curves import aggregate
+from rllib_gnn.service.report_runs import find_trial_dirs, group_trials, read_trial
 
 X = "env_runners/num_env_steps_sampled_lifetime"
 RET = "env_runners/episode_return_mean"
@@ -76,7 +79,7 @@ def run_dir(tmp_path):
 
 @pytest.fixture()
 def written(run_dir):
-    return rep.report(run_dir)
+    return report(run_dir)
 
 
 def test_files_exist_and_pngs_are_valid(run_dir, written):
@@ -94,21 +97,21 @@ def test_files_exist_and_pngs_are_valid(run_dir, written):
 
 
 def test_groups_ignore_seed_and_bookkeeping(run_dir):
-    trials = [rep.read_trial(p) for p in rep.find_trial_dirs(run_dir)]
+    trials = [read_trial(p) for p in find_trial_dirs(run_dir)]
     assert len(trials) == 6  # checkpoint dirs are not trials
-    groups = rep.group_trials(trials)
+    groups = group_trials(trials)
     assert [g.name for g in groups] == ["model.encoder=gat", "model.encoder=gcn"]
     for g, encoder in zip(groups, ENCODERS):
         assert sorted(t.params["seed"] for t in g.trials) == list(SEEDS)
         assert {t.params["model"]["encoder"] for t in g.trials} == {encoder}
-    one = rep.group_trials([t for t in trials if t.params["model"]["encoder"] == "gat"])
+    one = group_trials([t for t in trials if t.params["model"]["encoder"] == "gat"])
     assert [(g.name, len(g.trials)) for g in one] == [("all", 3)]
 
 
 def test_interpolated_mean_at_known_x(run_dir):
     for encoder in ENCODERS:
         curves = [(seed_x(s), line(encoder, s, seed_x(s))) for s in SEEDS]
-        grid, mean, std, count = rep.aggregate(curves)
+        grid, mean, std, count = aggregate(curves)
         # the grid is the overlap: from the latest start to the earliest end
         assert grid[0] == pytest.approx(14.0) and grid[-1] == pytest.approx(1900.0)
         assert (count == 3).all()
@@ -120,7 +123,7 @@ def test_interpolated_mean_at_known_x(run_dir):
     # nonlinear data: the mean at a seed's own x uses the others' interpolated values
     a = (np.array([0.0, 10.0]), np.array([0.0, 10.0]))
     b = (np.array([0.0, 5.0, 10.0]), np.array([0.0, 20.0, 0.0]))
-    grid, mean, _, _ = rep.aggregate([a, b])
+    grid, mean, _, _ = aggregate([a, b])
     assert list(grid) == [0.0, 5.0, 10.0]
     assert mean[1] == pytest.approx((5.0 + 20.0) / 2)
 
@@ -157,16 +160,16 @@ def test_out_dir_metrics_and_no_evaluations(run_dir, tmp_path):
 
     shutil.rmtree(run_dir / "evaluations")
     out = tmp_path / "elsewhere"
-    written = rep.report(str(run_dir), out_dir=out, metrics=["rllib_gnn/ratio"])
+    written = report(str(run_dir), out_dir=out, metrics=["rllib_gnn/ratio"])
     assert sorted(p.name for p in written) == ["curves_rllib_gnn_ratio.png", "evaluation.md",
                                                "report.html"]
     assert "No evaluations found" in (out / "evaluation.md").read_text()
     with pytest.raises(ValueError, match="not_a_column"):
-        rep.report(run_dir, out_dir=out, metrics=["not_a_column"])
+        report(run_dir, out_dir=out, metrics=["not_a_column"])
 
 
 def test_empty_run_dir_raises(tmp_path):
     (tmp_path / "empty" / "trial").mkdir(parents=True)
     (tmp_path / "empty" / "trial" / "params.json").write_text("{}")  # no progress.csv
     with pytest.raises(ValueError, match=re.escape(str(tmp_path / "empty"))):
-        rep.report(tmp_path / "empty")
+        report(tmp_path / "empty")

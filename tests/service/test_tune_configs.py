@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from rllib_gnn.experiment import load_experiment
+from rllib_gnn.training.experiment import load_experiment
 
 CONFIGS = sorted((Path(__file__).resolve().parents[2] / "tune_configs").glob("*.yaml"))
 

@@ -7,7 +7,7 @@ from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
 
 from envs.navigation import NavigationParallelEnv
 from envs.navigation.baselines import ShortestPathPolicy
-from rllib_gnn.callbacks import final_info
+from rllib_gnn.training.callbacks import final_info
 
 
 def recorded_nav_episode(seed: int) -> tuple[MultiAgentEpisode, NavigationParallelEnv, set]:
@@ -49,7 +49,7 @@ def test_final_info_of_agents_ending_apart_is_the_team_metric():
 
 
 def test_clamped_value_losses_names_the_modules_above_vf_clip_param():
-    from rllib_gnn.trainable import clamped_value_losses
+    from rllib_gnn.training.trainable import clamped_value_losses
 
     learners = {"shared": {"vf_loss_unclipped": 42.0, "vf_loss": 4.1},
                 "agent_1": {"vf_loss_unclipped": 3.0, "vf_loss": 3.0},

@@ -3,12 +3,12 @@
 import os
 import signal
 
-from rllib_gnn.experiment import resolve_experiment
+from rllib_gnn.training.experiment import resolve_experiment
 from tests.tiny import TINY_MVC
 
 
 def test_training_completes_after_an_env_runner_process_is_killed(ray_session):
-    from rllib_gnn.trainable import build_algorithm_config
+    from rllib_gnn.training.algorithm import build_algorithm_config
 
     experiment = resolve_experiment({**TINY_MVC, "env_runners": {"num_env_runners": 1,
                                                                   "num_envs_per_env_runner": 2}})

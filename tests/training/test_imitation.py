@@ -15,11 +15,12 @@ import torch
 from ray.rllib.core.rl_module.rl_module import RLModule
 
 from envs.catalog import ENVS
-from rllib_gnn import imitation
-from rllib_gnn.experiment import ExperimentError, resolve_experiment
-from rllib_gnn.imitation import (SUMMARY_FILE, imitation_accuracy, pretrain, pretrained_modules,
-                                 record_demonstrations)
-from rllib_gnn.trainable import PRETRAIN_DIR, ExperimentTrainable, policy_module_specs
+from rllib_gnn.training import imitation
+from rllib_gnn.training.algorithm import policy_module_specs
+from rllib_gnn.training.experiment import ExperimentError, resolve_experiment
+from rllib_gnn.training.imitation import (SUMMARY_FILE, imitation_accuracy, pretrain,
+                                          pretrained_modules, record_demonstrations)
+from rllib_gnn.training.trainable import PRETRAIN_DIR, ExperimentTrainable
 from tests.tiny import TINY_MVC
 
 PATROL = {"graphs": {"generator": "grid", "sizes": [9], "weights": "unit"}, "num_agents": 2,

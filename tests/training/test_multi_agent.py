@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from rllib_gnn.experiment import resolve_experiment
+from rllib_gnn.training.experiment import resolve_experiment
 
 SMALL_GRID = {"generator": "grid", "sizes": [9], "weights": "unit"}
 TEAM_ENVS = {
@@ -34,7 +34,7 @@ def _experiment(env: str, env_config: dict, **model) -> dict:
 
 
 def _train(experiment: dict, iterations: int = 2):
-    from rllib_gnn.trainable import build_algorithm_config
+    from rllib_gnn.training.algorithm import build_algorithm_config
 
     algo = build_algorithm_config(experiment).build_algo()
     try:
@@ -92,9 +92,10 @@ def test_attrition_does_not_break_sampling_or_training(ray_session):
 
 def test_evaluation_with_a_team_size_other_than_training(ray_session, tmp_path):
     """Train 3 agents; the same GNN policy runs decentralised with 2 and 5 agents."""
-    from rllib_gnn.evaluation import evaluate
-    from rllib_gnn.files import write_json_atomic
-    from rllib_gnn.trainable import ExperimentTrainable, build_algorithm_config
+    from rllib_gnn.service.evaluation import evaluate
+    from rllib_gnn.training.algorithm import build_algorithm_config
+    from rllib_gnn.training.files import write_json_atomic
+    from rllib_gnn.training.trainable import ExperimentTrainable
 
     env_config = {"graphs": {"generator": "grid", "sizes": [25], "weights": "unit"},
                   "num_agents": 3, "max_steps": 20}

@@ -25,7 +25,7 @@ def _ppo_config(env: str, env_config: dict, model_config: dict):
     from ray.rllib.algorithms.ppo import PPOConfig
     from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
-    from rllib_gnn.module import GraphRLModule
+    from rllib_gnn.nn.module import GraphRLModule
 
     return (PPOConfig()
             .environment(env, env_config=env_config)
@@ -44,7 +44,7 @@ def _weights(algo) -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize("env, head, env_config", ENV_HEADS, ids=[f"{e}-{h}" for e, h, _ in ENV_HEADS])
 def test_ppo_trains_two_iterations(ray_session, env, head, env_config):
-    from rllib_gnn.registration import register_envs
+    from rllib_gnn.training.registration import register_envs
 
     register_envs()
     algo = _ppo_config(env, env_config, {"encoder": "sage", "head": head, "hidden": 16,
@@ -68,7 +68,7 @@ def test_ppo_trains_two_iterations(ray_session, env, head, env_config):
 
 def test_ppo_with_a_central_critic_on_patrolling_state(ray_session):
     """CTDE building block: the critic reads obs['state'], the actor its own view."""
-    from rllib_gnn.registration import register_envs
+    from rllib_gnn.training.registration import register_envs
 
     register_envs()
     env_config = {"graphs": {"generator": "grid", "sizes": [9], "weights": "unit"},

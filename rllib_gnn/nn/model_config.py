@@ -1,4 +1,4 @@
-"""The ``model_config`` schema of :class:`~rllib_gnn.module.GraphRLModule`, with defaults.
+"""The ``model_config`` schema of :class:`~rllib_gnn.nn.module.GraphRLModule`, with defaults.
 
 =================  =========  ==========================================================
 key                default    allowed
@@ -21,8 +21,15 @@ key                default    allowed
 
 Keys that RLlib's algorithm configs add on their own (PPO adds ``vf_share_layers``) are
 accepted and ignored; any other unknown key is an error, so typos never pass silently.
-A :class:`GraphModelConfig` instance can be given wherever RLlib takes a ``model_config``
-(RLlib turns dataclasses into dicts).
+
+:func:`validate_model_config` is the one function that turns a ``model`` section into a
+:class:`GraphModelConfig` (whose constructor checks the values, so an instance is always
+valid). Training calls it when it validates an experiment and when a trial builds its
+module specs (Tune may have sampled ``model.*`` keys); the specs carry the config's
+:meth:`~GraphModelConfig.to_dict`. RLlib hands every module its ``model_config`` as a
+plain dict (it turns dataclasses into dicts and merges its own keys in), so
+``GraphRLModule.setup`` resolves that dict with the same function: a ``to_dict()`` gives
+back the equal config, a user's partial dict gets its defaults.
 """
 
 from __future__ import annotations
@@ -33,9 +40,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from envs._validation import reject_unknown, require_choice, require_float, require_int
-from rllib_gnn.encoders import ACTIVATIONS, ENCODERS, NORMS
-from rllib_gnn.heads import HEADS
-from rllib_gnn.pooling import POOLINGS
+from rllib_gnn.nn.encoders import ACTIVATIONS, ENCODERS, NORMS
+from rllib_gnn.nn.heads import HEADS
+from rllib_gnn.nn.pooling import POOLINGS
 
 __all__ = ["CRITICS", "RLLIB_AUTO_KEYS", "GraphModelConfig", "validate_model_config"]
 
@@ -92,7 +99,9 @@ class GraphModelConfig:
 
 def validate_model_config(config: Mapping[str, Any] | GraphModelConfig | None
                           ) -> GraphModelConfig:
-    """Fill defaults into ``config`` and check every key and value.
+    """Resolve a ``model`` section: fill defaults into ``config`` and check every key and
+    value (RLlib's own keys, :data:`RLLIB_AUTO_KEYS`, are dropped); a
+    :class:`GraphModelConfig` is returned as it is.
 
     Raises:
         ValueError: one line naming an unknown key (listing the allowed keys) or a bad

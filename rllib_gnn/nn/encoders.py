@@ -1,6 +1,6 @@
 """GNN encoders: a stack of PyG convolutions chosen by name.
 
-Every encoder works on one flattened disjoint graph (see :mod:`rllib_gnn.batching`), so
+Every encoder works on one flattened disjoint graph (see :mod:`rllib_gnn.nn.batching`), so
 nothing here knows about padding, B, N or E: the parameters depend only on the feature
 widths F, Fe and the config.
 """

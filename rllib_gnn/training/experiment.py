@@ -6,7 +6,7 @@ Schema (every top-level key; ``env`` is the only required one)::
     algorithm: PPO              # PPO | APPO | IMPALA
     env: mvc                    # an envs.catalog name (`rllib-gnn envs`)
     env_config: {...}           # the env's own config (validated by building the env)
-    model: {...}                # GraphRLModule model_config (rllib_gnn/model_config.py)
+    model: {...}                # GraphRLModule model_config (rllib_gnn/nn/model_config.py)
     training: {...}             # kwargs of AlgorithmConfig.training() (lr, gamma, ...)
     env_runners: {...}          # kwargs of AlgorithmConfig.env_runners()
     learners: {...}             # kwargs of AlgorithmConfig.learners()
@@ -57,6 +57,10 @@ from typing import Any
 import yaml
 from ray._common.deprecation import DEPRECATED_VALUE  # what RLlib marks retired kwargs with
 
+from rllib_gnn.nn.model_config import validate_model_config
+
+#: The experiment dict beside a checkpoint's weights: all ``rllib-gnn evaluate`` needs.
+EXPERIMENT_FILE = "experiment.json"
 ALGORITHMS = ("PPO", "APPO", "IMPALA")
 SAMPLERS = ("grid", "choice", "uniform", "loguniform", "randint")
 SCHEDULERS = ("fifo", "asha", "pbt")
@@ -112,14 +116,6 @@ class ExperimentError(ValueError):
 
 
 # --------------------------------------------------------------------------- dotted paths
-def get_path(tree: Mapping[str, Any], path: str) -> Any:
-    """``tree["a"]["b"]`` for ``path="a.b"`` (KeyError when absent)."""
-    node: Any = tree
-    for part in path.split("."):
-        node = node[part]
-    return node
-
-
 def set_path(tree: dict[str, Any], path: str, value: Any) -> None:
     """Set ``tree["a"]["b"] = value`` for ``path="a.b"``, creating dicts on the way."""
     *parents, leaf = path.split(".")
@@ -224,8 +220,9 @@ def _method_keys(config_class: type, method: str) -> set[str]:
 
 
 def algorithm_config_class(algorithm: str) -> type:
-    """The AlgorithmConfig class of an algorithm name (:mod:`rllib_gnn.algorithm_configs`)."""
-    from rllib_gnn.algorithm_configs import CONFIG_CLASSES
+    """The AlgorithmConfig class of an algorithm name
+    (:mod:`rllib_gnn.training.algorithm_configs`)."""
+    from rllib_gnn.training.algorithm_configs import CONFIG_CLASSES
 
     return CONFIG_CLASSES[algorithm]
 
@@ -374,8 +371,6 @@ def _validate_env_and_model(exp: Mapping[str, Any]) -> list[str]:
             except (ValueError, TypeError) as err:
                 problems.append(f"{key}: {err}")
         try:
-            from rllib_gnn.model_config import validate_model_config
-
             validate_model_config(variant["model"])
         except ValueError as err:
             problems.append(f"model: {err}")

@@ -1,6 +1,6 @@
 """Masked graph pooling: real-node embeddings -> one embedding per graph.
 
-Padding nodes never reach the pooling: :mod:`rllib_gnn.batching` already dropped them, and
+Padding nodes never reach the pooling: :mod:`rllib_gnn.nn.batching` already dropped them, and
 the ``batch`` vector with ``size=B`` gives every graph a row, zeros for a graph with no real
 node.
 """

@@ -1,8 +1,8 @@
 """Flatten a padded batch of graph observations into one PyG-style disjoint graph.
 
-RLlib batches the contract's Dict observations (see ``DESIGN.md``) into padded tensors:
-``x`` (B, N, F), ``edge_index`` (B, 2, E), ``node_mask`` (B, N), ``edge_mask`` (B, E) and
-optionally ``edge_attr`` (B, E, Fe). PyG layers want one graph with
+RLlib batches the Dict observations of the observation contract (``docs/architecture.md``)
+into padded tensors: ``x`` (B, N, F), ``edge_index`` (B, 2, E), ``node_mask`` (B, N),
+``edge_mask`` (B, E) and optionally ``edge_attr`` (B, E, Fe). PyG layers want one graph with
 :math:`|\\mathcal{V}| = \\sum_b n_b` real nodes instead. :func:`flatten_graphs` builds it
 with tensor operations only (no Python loop over graphs, nodes or edges):
 
@@ -103,39 +103,55 @@ def flatten_graphs(obs: Mapping[str, Tensor], *, where: str = "obs",
     ei_flat = (edge_index + offset).transpose(1, 2)[edge_mask]  # (M, 2) flat padded slots
 
     if validate:
-        if not torch.isfinite(x_real).all():
-            bad = (~torch.isfinite(x_real)).any(dim=1).nonzero()[0, 0]
-            slot = int(node_index[bad])
-            raise ValueError(
-                f"{where}['x'] holds a non-finite value (NaN or inf) at batch row "
-                f"{slot // max_nodes}, node {slot % max_nodes}")
-        out_of_range = (ei_local < 0) | (ei_local >= max_nodes)
-        if out_of_range.any():
-            raise ValueError(
-                f"{where}['edge_index'] has a real edge (edge_mask=1) with a node id "
-                f"outside 0..{max_nodes - 1}")
-        if ei_flat.numel() and not node_mask[ei_flat].all():
-            bad = (~node_mask[ei_flat]).any(dim=1).nonzero()[0, 0]
-            b, (s, t) = int(ei_flat[bad, 0]) // max_nodes, ei_local[bad].tolist()
-            raise ValueError(
-                f"{where}['edge_index'] has a real edge ({s} -> {t}) in batch row {b} that "
-                f"points at a padding node (node_mask=0); padding nodes must stay isolated")
-
-    edge_attr = None
-    if "edge_attr" in obs:
-        edge_attr = obs["edge_attr"]
-        if not torch.is_floating_point(edge_attr):
-            edge_attr = edge_attr.float()
-        edge_attr = edge_attr[edge_mask]
-        if validate and not torch.isfinite(edge_attr).all():
-            raise ValueError(f"{where}['edge_attr'] holds a non-finite value (NaN or inf)")
+        _check_nodes(x_real, node_index, max_nodes, where)
+        _check_edges(ei_local, ei_flat, node_mask, max_nodes, where)
 
     return GraphBatch(
         x=x_real,
         edge_index=index_map[ei_flat].t().contiguous(),
-        edge_attr=edge_attr,
+        edge_attr=_real_edge_attr(obs, edge_mask, validate, where),
         batch=batch,
         node_index=node_index,
         num_graphs=num_graphs,
         max_nodes=max_nodes,
     )
+
+
+def _check_nodes(x_real: Tensor, node_index: Tensor, max_nodes: int, where: str) -> None:
+    """ValueError naming the first real node whose features hold NaN or inf."""
+    if not torch.isfinite(x_real).all():
+        bad = (~torch.isfinite(x_real)).any(dim=1).nonzero()[0, 0]
+        slot = int(node_index[bad])
+        raise ValueError(
+            f"{where}['x'] holds a non-finite value (NaN or inf) at batch row "
+            f"{slot // max_nodes}, node {slot % max_nodes}")
+
+
+def _check_edges(ei_local: Tensor, ei_flat: Tensor, node_mask: Tensor, max_nodes: int,
+                 where: str) -> None:
+    """ValueError when a real edge leaves ``0..N-1`` or touches a padding node."""
+    out_of_range = (ei_local < 0) | (ei_local >= max_nodes)
+    if out_of_range.any():
+        raise ValueError(
+            f"{where}['edge_index'] has a real edge (edge_mask=1) with a node id "
+            f"outside 0..{max_nodes - 1}")
+    if ei_flat.numel() and not node_mask[ei_flat].all():
+        bad = (~node_mask[ei_flat]).any(dim=1).nonzero()[0, 0]
+        b, (s, t) = int(ei_flat[bad, 0]) // max_nodes, ei_local[bad].tolist()
+        raise ValueError(
+            f"{where}['edge_index'] has a real edge ({s} -> {t}) in batch row {b} that "
+            f"points at a padding node (node_mask=0); padding nodes must stay isolated")
+
+
+def _real_edge_attr(obs: Mapping[str, Tensor], edge_mask: Tensor, validate: bool,
+                    where: str) -> Tensor | None:
+    """The (M, Fe) float features of the real edges; None without ``edge_attr``."""
+    if "edge_attr" not in obs:
+        return None
+    edge_attr = obs["edge_attr"]
+    if not torch.is_floating_point(edge_attr):
+        edge_attr = edge_attr.float()
+    edge_attr = edge_attr[edge_mask]
+    if validate and not torch.isfinite(edge_attr).all():
+        raise ValueError(f"{where}['edge_attr'] holds a non-finite value (NaN or inf)")
+    return edge_attr

@@ -1,10 +1,11 @@
 """The Tune trainable behind ``rllib-gnn train``: an RLlib Algorithm built from an experiment.
 
 Tune's ``config`` for this trainable *is* the resolved experiment dict
-(:mod:`rllib_gnn.experiment`), so a sweep's ``param_space`` is written in the experiment's
-own terms (``model.encoder``, ``training.lr``, ``seed``) and every trial's ``params.json``
-is a complete experiment file. Checkpoints are ``Algorithm.save_to_path`` directories with
-the experiment beside the weights (``experiment.json``), so ``rllib-gnn evaluate`` needs
+(:mod:`rllib_gnn.training.experiment`), so a sweep's ``param_space`` is written in the
+experiment's own terms (``model.encoder``, ``training.lr``, ``seed``) and every trial's
+``params.json`` is a complete experiment file. Checkpoints are ``Algorithm.save_to_path``
+directories with the experiment beside the weights
+(:data:`~rllib_gnn.training.experiment.EXPERIMENT_FILE`), so ``rllib-gnn evaluate`` needs
 nothing but the checkpoint.
 """
 
@@ -17,94 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from ray import tune
-from ray.rllib.core import DEFAULT_MODULE_ID
-from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
-from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from envs.catalog import ENVS
-from rllib_gnn.callbacks import ProblemMetricsCallback
-from rllib_gnn.experiment import algorithm_config_class
-from rllib_gnn.files import write_json_atomic
-from rllib_gnn.module import GraphRLModule
-from rllib_gnn.registration import register_envs
+from rllib_gnn.training.algorithm import build_algorithm_config
+from rllib_gnn.training.experiment import EXPERIMENT_FILE
+from rllib_gnn.training.files import write_json_atomic
+from rllib_gnn.training.imitation import pretrained_modules
 
 logger = logging.getLogger(__name__)
 
-EXPERIMENT_FILE = "experiment.json"
 #: The trial's subfolder holding its imitation-pretrained modules (experiment ``pretrain``).
 PRETRAIN_DIR = "pretrain"
-
-
-SHARED_POLICY = "shared"
-
-
-def shared_policy(agent_id: str, episode: Any = None, **kwargs: Any) -> str:
-    """Policy mapping with parameter sharing: every agent acts with one GNN policy."""
-    return SHARED_POLICY
-
-
-def own_policy(agent_id: str, episode: Any = None, **kwargs: Any) -> str:
-    """Policy mapping with independent learners: each agent has a policy of its own."""
-    return agent_id
-
-
-#: The policy mapping fn of each ``multi_agent.policies`` value of an experiment.
-POLICY_MAPPING = {"shared": shared_policy, "per_agent": own_policy}
-
-
-def policy_module_specs(experiment: Mapping[str, Any],
-                        pretrained: Mapping[str, str] | None = None) -> dict[str, RLModuleSpec]:
-    """Each policy's ``RLModuleSpec`` by policy id: the one definition of the trained modules.
-
-    A single-agent env has RLlib's ``default_policy``; a multi-agent env has the ids of its
-    ``multi_agent.policies`` (``shared``, or one per agent id). ``pretrained`` maps policy
-    ids to :meth:`RLModule.save_to_path` folders that the algorithm loads at build
-    (``load_state_path``, e.g. from :func:`rllib_gnn.imitation.pretrain`).
-    """
-    entry = ENVS[experiment["env"]]
-    if not entry.multi_agent:
-        policies = [DEFAULT_MODULE_ID]
-    elif experiment["multi_agent"]["policies"] == "shared":
-        policies = [SHARED_POLICY]
-    else:
-        policies = entry.make(experiment["env_config"]).possible_agents
-    unknown = sorted(set(pretrained or {}) - set(policies))
-    if unknown:
-        raise ValueError(f"pretrained modules for unknown policy id(s) {unknown}; the "
-                         f"experiment's policies are {policies}")
-    return {pid: RLModuleSpec(module_class=GraphRLModule, model_config=dict(experiment["model"]),
-                              load_state_path=(pretrained or {}).get(pid))
-            for pid in policies}
-
-
-def build_algorithm_config(experiment: dict[str, Any],
-                           pretrained: Mapping[str, str] | None = None):
-    """The RLlib ``AlgorithmConfig`` of a resolved experiment dict.
-
-    ``pretrained``: policy id -> saved module folder to start from (see
-    :func:`policy_module_specs`); the learners load it at build and sync the env runners.
-    """
-    register_envs()
-    config = algorithm_config_class(experiment["algorithm"])()
-    config.environment(experiment["env"], env_config=dict(experiment["env_config"]))
-    config.env_runners(**experiment["env_runners"])
-    config.learners(**experiment["learners"])
-    config.resources(**experiment["resources"])
-    config.fault_tolerance(**experiment["fault_tolerance"])
-    config.training(**experiment["training"])
-    specs = policy_module_specs(experiment, pretrained)
-    if ENVS[experiment["env"]].multi_agent:
-        # RLlib's multi-agent env check steps unmasked random actions, which a masked env
-        # rejects by design; PettingZoo's mask-aware parallel_api_test covers these envs.
-        config.environment(disable_env_checking=True)
-        config.multi_agent(policies=set(specs),
-                           policy_mapping_fn=POLICY_MAPPING[experiment["multi_agent"]["policies"]])
-        config.rl_module(rl_module_spec=MultiRLModuleSpec(rl_module_specs=specs))
-    else:
-        config.rl_module(rl_module_spec=specs[DEFAULT_MODULE_ID])
-    config.callbacks(ProblemMetricsCallback)
-    config.debugging(seed=experiment["seed"])
-    return config
 
 
 def clamped_value_losses(learners: Mapping[str, Any], vf_clip_param: float) -> str | None:
@@ -134,8 +58,6 @@ class ExperimentTrainable(tune.Trainable):
         self._entry = ENVS[config["env"]]
         pretrained = None
         if config.get("pretrain"):
-            from rllib_gnn.imitation import pretrained_modules  # it builds on this module
-
             pretrained = pretrained_modules(config, self._trial_dir() / PRETRAIN_DIR)
         self.algo = build_algorithm_config(config, pretrained).build_algo()
         self._warned_clamp = False

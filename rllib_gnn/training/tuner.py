@@ -2,7 +2,7 @@
 
 Without ``RAY_ADDRESS`` Tune starts an embedded local Ray; with it (or inside
 ``ray job submit``) it joins that cluster. Results and checkpoints go to
-``<storage>/<name>/`` (see :mod:`rllib_gnn.trainable` for what a trial writes).
+``<storage>/<name>/`` (see :mod:`rllib_gnn.training.trainable` for what a trial writes).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, PopulationBasedTraining
 
-from rllib_gnn.experiment import set_path
-from rllib_gnn.trainable import ExperimentTrainable
+from rllib_gnn.training.experiment import set_path
+from rllib_gnn.training.trainable import ExperimentTrainable
 
 _SAMPLERS = {
     "grid": tune.grid_search,

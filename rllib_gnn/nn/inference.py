@@ -1,4 +1,4 @@
-"""Use a trained :class:`~rllib_gnn.module.GraphRLModule` outside an Algorithm.
+"""Use a trained :class:`~rllib_gnn.nn.module.GraphRLModule` outside an Algorithm.
 
 :func:`resize_module` moves the weights onto spaces with other limits (N, E, D): the weights
 have no shape that depends on them. :func:`compute_action` acts on one raw env observation.
@@ -15,7 +15,7 @@ import torch
 import tree  # dm-tree: RLlib's own nested-structure helper
 from ray.rllib.core.columns import Columns
 
-from rllib_gnn.module import GraphRLModule
+from rllib_gnn.nn.module import GraphRLModule
 
 __all__ = ["compute_action", "obs_to_batch", "resize_module"]
 

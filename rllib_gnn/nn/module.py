@@ -12,7 +12,7 @@
 
 The observation space is the contract Dict (``envs/contract.py``), the action space a
 ``Discrete(A)``. No parameter's shape depends on N, E or D, so the weights run on graphs of
-any size (:func:`rllib_gnn.inference.resize_module`).
+any size (:func:`rllib_gnn.nn.inference.resize_module`).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from ray.rllib.core.rl_module.torch import TorchRLModule
 from ray.rllib.utils.annotations import override
 from torch import Tensor
 
-from rllib_gnn.batching import flatten_graphs
-from rllib_gnn.encoders import EDGE_REQUIRED_ENCODERS, GraphEncoder, mlp
-from rllib_gnn.heads import apply_action_mask, build_head, gather_nodes
-from rllib_gnn.model_config import GraphModelConfig, validate_model_config
-from rllib_gnn.pooling import GraphPooling
+from rllib_gnn.nn.batching import flatten_graphs
+from rllib_gnn.nn.encoders import EDGE_REQUIRED_ENCODERS, GraphEncoder, mlp
+from rllib_gnn.nn.heads import apply_action_mask, build_head, gather_nodes
+from rllib_gnn.nn.model_config import GraphModelConfig, validate_model_config
+from rllib_gnn.nn.pooling import GraphPooling
 
 __all__ = ["GraphRLModule"]
 
@@ -66,7 +66,9 @@ def _graph_keys(obs: Mapping[str, Tensor]) -> dict[str, Tensor]:
 class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
     """GNN actor-critic over the padded graph observation contract.
 
-    ``model_config`` keys, defaults and allowed values: :mod:`rllib_gnn.model_config`.
+    ``model_config``: a dict of the keys of :mod:`rllib_gnn.nn.model_config` (defaults fill
+    the others), e.g. a resolved ``GraphModelConfig.to_dict()``; ``setup`` resolves it into
+    ``self.graph_config``.
 
     Outputs:
         ``_forward`` / ``_forward_train`` return ``ACTION_DIST_INPUTS`` (B, A) masked logits
@@ -185,13 +187,13 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
 
     @override(TorchRLModule)
     def _forward_inference(self, batch: dict[str, Any], **kwargs) -> dict[str, Tensor]:
+        """Masked logits only, without autograd (the env runners' path)."""
         with torch.no_grad():
             return self._run(batch, with_embeddings=False)
 
-    @override(TorchRLModule)
-    def _forward_exploration(self, batch: dict[str, Any], **kwargs) -> dict[str, Tensor]:
-        with torch.no_grad():
-            return self._run(batch, with_embeddings=False)
+    # RLlib's defaults route both env-runner paths to ``_forward``, which also returns the
+    # embeddings; exploration samples from the same logits, so it is the inference pass.
+    _forward_exploration = _forward_inference
 
     @override(ValueFunctionAPI)
     def compute_values(self, batch: dict[str, Any], embeddings: Tensor | None = None) -> Tensor:

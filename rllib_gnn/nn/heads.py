@@ -24,7 +24,7 @@ import torch
 from gymnasium import spaces
 from torch import Tensor, nn
 
-from rllib_gnn.encoders import mlp
+from rllib_gnn.nn.encoders import mlp
 
 __all__ = ["HEADS", "ActionHead", "EdgeHead", "FixedHead", "NeighbourHead", "NodeHead",
            "ProtoHead", "apply_action_mask", "build_head", "gather_nodes"]

@@ -41,15 +41,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from rllib_gnn.experiment import load_experiment
+    from rllib_gnn.training.experiment import load_experiment
 
     experiment = load_experiment(args.file, args.set)  # validated before Ray starts
-    from rllib_gnn.train import train
+    from rllib_gnn.training.tuner import train
 
     results = train(experiment, resume=args.resume)
     best = results.get_best_result()
     if best.checkpoint is not None and experiment["evaluation"]["episodes"] > 0:
-        from rllib_gnn.evaluation import evaluate, format_evaluation
+        from rllib_gnn.service.evaluation import evaluate
+        from rllib_gnn.service.tables import format_evaluation
 
         print(f"\nevaluating {best.checkpoint.path} on "
               f"{json.dumps(experiment['evaluation']['env_config']) or 'the training graphs'}")
@@ -58,7 +59,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from rllib_gnn.evaluation import evaluate, format_evaluation
+    from rllib_gnn.service.evaluation import evaluate
+    from rllib_gnn.service.tables import format_evaluation
 
     overrides = json.loads(args.env_config) if args.env_config else None
     rows = evaluate(args.checkpoint, overrides, args.episodes, args.sample, args.seed, args.out,
@@ -68,7 +70,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from rllib_gnn.report import report
+    from rllib_gnn.service.report import report
 
     for path in report(args.run_dir, args.out, args.metric or None):
         print(path)

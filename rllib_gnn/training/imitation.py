@@ -4,7 +4,7 @@
 through a recording proxy of the env, so the baseline's own code runs unchanged, and keeps
 what every agent saw, what the baseline chose and the discounted return that followed.
 :func:`pretrain` builds each policy's module exactly as training does
-(:func:`rllib_gnn.trainable.policy_module_specs`) and fits it to those demonstrations:
+(:func:`rllib_gnn.training.algorithm.policy_module_specs`) and fits it to those demonstrations:
 masked cross-entropy of its logits against the baseline's actions plus ``value_coeff`` x
 the MSE of its value estimates against the returns. RL then starts from the saved modules
 (``build_algorithm_config(experiment, pretrained)``).
@@ -28,10 +28,11 @@ from ray.rllib.core.columns import Columns
 from scipy.signal import lfilter
 
 from envs.catalog import ENVS, EnvEntry
-from rllib_gnn.experiment import algorithm_config_class
-from rllib_gnn.module import GraphRLModule
-from rllib_gnn.files import write_json_atomic
-from rllib_gnn.trainable import POLICY_MAPPING, policy_module_specs
+from rllib_gnn.nn.module import GraphRLModule
+from rllib_gnn.training.algorithm import policy_module_specs
+from rllib_gnn.training.experiment import algorithm_config_class
+from rllib_gnn.training.files import write_json_atomic
+from rllib_gnn.training.policy_mapping import POLICY_MAPPING
 
 __all__ = ["Demonstrations", "discounted_returns", "fit", "imitation_accuracy", "pretrain",
            "pretrained_modules", "record_demonstrations"]
@@ -235,7 +236,7 @@ def pretrain(experiment: Mapping[str, Any], out_dir: Path) -> dict[str, str]:
     """Clone ``experiment["pretrain"]["imitate"]`` into every policy's module.
 
     Records the demonstrations (seeds from ``experiment["seed"]``), builds each policy's
-    module from :func:`~rllib_gnn.trainable.policy_module_specs` on the env's spaces, fits
+    module from :func:`~rllib_gnn.training.algorithm.policy_module_specs` on the env's spaces, fits
     it to the samples of the agents the policy mapping gives it (all of them for
     ``shared`` and single-agent envs) and saves it with ``save_to_path(out_dir / pid)``.
     ``out_dir / SUMMARY_FILE`` reports per policy the samples, the final imitation

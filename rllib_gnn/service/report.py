@@ -1,0 +1,83 @@
+"""Reports of a finished (or running) training run: learning curves and evaluation tables.
+
+``report(run_dir)`` reads a run dir as ``rllib-gnn train`` writes it (trial dirs with
+``params.json`` + ``progress.csv``, and the ``evaluations/*.json`` of ``rllib-gnn
+evaluate``) and writes, into ``run_dir / "report"`` by default:
+
+    curves_<metric>.png   one PNG per metric: mean +- std over seeds, one line per group
+    report.html           one self-contained page (inline SVG drawn by inline JavaScript
+                          from embedded JSON; no network): hover shows values, a click on a
+                          legend entry hides/shows a group; plus the tables below
+    evaluation.md         final metrics per group and one table per evaluation file
+
+The parts: reading and grouping trials (:mod:`~rllib_gnn.service.report_runs`), the
+curves over seeds (:mod:`~rllib_gnn.service.report_curves`), the PNGs
+(:mod:`~rllib_gnn.service.report_plot`), the sections (:mod:`~rllib_gnn.service.report_sections`)
+rendered to Markdown and HTML (:mod:`~rllib_gnn.service.report_render`) and the page
+(:mod:`~rllib_gnn.service.report_page`). Only numpy and matplotlib (Agg, object-oriented
+API, no pyplot) are used: no torch / Ray.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from rllib_gnn.service.report_curves import COLORS, chart_series, select_metrics, x_column
+from rllib_gnn.service.report_page import page
+from rllib_gnn.service.report_plot import curve_png
+from rllib_gnn.service.report_render import render_html, render_markdown
+from rllib_gnn.service.report_runs import (find_trial_dirs, group_trials, read_evaluations,
+                                           read_trial)
+from rllib_gnn.service.report_sections import report_sections
+from rllib_gnn.training.files import write_atomic
+
+__all__ = ["report"]
+
+
+def sanitize(metric: str) -> str:
+    """``metric`` as a file name part (runs of other characters than ``A-Za-z0-9._-``
+    become one ``_``)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", metric).strip("_") or "metric"
+
+
+def report(run_dir, out_dir=None, metrics: Sequence[str] | None = None) -> list[Path]:
+    """Write learning-curve PNGs, ``report.html`` and ``evaluation.md`` for ``run_dir``.
+
+    ``metrics``: progress.csv columns to plot (default: those of
+    :data:`~rllib_gnn.service.report_curves.DEFAULT_METRICS` present). ``out_dir`` defaults
+    to ``run_dir / "report"``. Returns the written paths.
+    """
+    run_dir = Path(run_dir).expanduser()
+    out_dir = Path(out_dir).expanduser() if out_dir is not None else run_dir / "report"
+    if not run_dir.is_dir():
+        raise ValueError(f"{run_dir}: not a directory")
+    trial_dirs = find_trial_dirs(run_dir, skip=[out_dir])
+    if not trial_dirs:
+        raise ValueError(f"{run_dir}: no trial directories (a directory with params.json and "
+                         "progress.csv) found")
+    trials = [read_trial(p) for p in trial_dirs]
+    groups = group_trials(trials)
+    metrics = select_metrics(trials, metrics)
+    x_col = x_column(trials)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    written: list[Path] = []
+    charts = []
+    for metric in metrics:
+        series = chart_series(groups, x_col, metric)
+        written.append(write_atomic(out_dir / f"curves_{sanitize(metric)}.png",
+                                    curve_png(metric, x_col, series)))
+        charts.append({"metric": metric, "series": series})
+    title, *sections = report_sections(run_dir, groups, metrics, x_col,
+                                       read_evaluations(run_dir))
+    data = {"x_label": x_col,
+            "groups": [{"name": g.name, "color": COLORS[i % len(COLORS)], "seeds": len(g.trials)}
+                       for i, g in enumerate(groups)],
+            "charts": charts}
+    written.append(write_atomic(out_dir / "report.html", page(
+        title.heading, render_html([title]), render_html(sections), data)))
+    written.append(write_atomic(out_dir / "evaluation.md",
+                                render_markdown([title, *sections])))
+    return written

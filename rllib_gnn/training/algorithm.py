@@ -1,0 +1,83 @@
+"""The RLlib ``AlgorithmConfig`` of a resolved experiment: one definition of the trained
+modules (:func:`policy_module_specs`), shared by the Tune trainable and imitation
+pretraining, and of the algorithm around them (:func:`build_algorithm_config`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ray.rllib.core import DEFAULT_MODULE_ID
+from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
+from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+from envs.catalog import ENVS
+from rllib_gnn.nn.model_config import validate_model_config
+from rllib_gnn.nn.module import GraphRLModule
+from rllib_gnn.training.callbacks import ProblemMetricsCallback
+from rllib_gnn.training.experiment import algorithm_config_class
+from rllib_gnn.training.policy_mapping import POLICY_MAPPING, SHARED_POLICY
+from rllib_gnn.training.registration import register_envs
+
+__all__ = ["build_algorithm_config", "policy_module_specs"]
+
+
+def policy_module_specs(experiment: Mapping[str, Any],
+                        pretrained: Mapping[str, str] | None = None) -> dict[str, RLModuleSpec]:
+    """Each policy's ``RLModuleSpec`` by policy id: the one definition of the trained modules.
+
+    A single-agent env has RLlib's ``default_policy``; a multi-agent env has the ids of its
+    ``multi_agent.policies`` (``shared``, or one per agent id). ``pretrained`` maps policy
+    ids to :meth:`RLModule.save_to_path` folders that the algorithm loads at build
+    (``load_state_path``, e.g. from :func:`rllib_gnn.training.imitation.pretrain`).
+
+    Every spec's ``model_config`` is the experiment's ``model`` section resolved here into
+    a :class:`~rllib_gnn.nn.model_config.GraphModelConfig`, as its ``to_dict()``: the
+    trial's own section, whose keys Tune may have sampled (``model.encoder``, ...).
+    """
+    model = validate_model_config(experiment["model"]).to_dict()
+    entry = ENVS[experiment["env"]]
+    if not entry.multi_agent:
+        policies = [DEFAULT_MODULE_ID]
+    elif experiment["multi_agent"]["policies"] == "shared":
+        policies = [SHARED_POLICY]
+    else:
+        policies = entry.make(experiment["env_config"]).possible_agents
+    unknown = sorted(set(pretrained or {}) - set(policies))
+    if unknown:
+        raise ValueError(f"pretrained modules for unknown policy id(s) {unknown}; the "
+                         f"experiment's policies are {policies}")
+    return {pid: RLModuleSpec(module_class=GraphRLModule, model_config=model,
+                              load_state_path=(pretrained or {}).get(pid))
+            for pid in policies}
+
+
+def build_algorithm_config(experiment: dict[str, Any],
+                           pretrained: Mapping[str, str] | None = None):
+    """The RLlib ``AlgorithmConfig`` of a resolved experiment dict.
+
+    ``pretrained``: policy id -> saved module folder to start from (see
+    :func:`policy_module_specs`); the learners load it at build and sync the env runners.
+    """
+    register_envs()
+    config = algorithm_config_class(experiment["algorithm"])()
+    config.environment(experiment["env"], env_config=dict(experiment["env_config"]))
+    config.env_runners(**experiment["env_runners"])
+    config.learners(**experiment["learners"])
+    config.resources(**experiment["resources"])
+    config.fault_tolerance(**experiment["fault_tolerance"])
+    config.training(**experiment["training"])
+    specs = policy_module_specs(experiment, pretrained)
+    if ENVS[experiment["env"]].multi_agent:
+        # RLlib's multi-agent env check steps unmasked random actions, which a masked env
+        # rejects by design; PettingZoo's mask-aware parallel_api_test covers these envs.
+        config.environment(disable_env_checking=True)
+        config.multi_agent(policies=set(specs),
+                           policy_mapping_fn=POLICY_MAPPING[experiment["multi_agent"]["policies"]])
+        config.rl_module(rl_module_spec=MultiRLModuleSpec(rl_module_specs=specs))
+    else:
+        config.rl_module(rl_module_spec=specs[DEFAULT_MODULE_ID])
+    config.callbacks(ProblemMetricsCallback)
+    config.debugging(seed=experiment["seed"])
+    return config
