@@ -24,12 +24,13 @@ accepted and ignored; any other unknown key is an error, so typos never pass sil
 
 :func:`validate_model_config` is the one function that turns a ``model`` section into a
 :class:`GraphModelConfig` (whose constructor checks the values, so an instance is always
-valid). Training calls it when it validates an experiment and when a trial builds its
-module specs (Tune may have sampled ``model.*`` keys); the specs carry the config's
-:meth:`~GraphModelConfig.to_dict`. RLlib hands every module its ``model_config`` as a
-plain dict (it turns dataclasses into dicts and merges its own keys in), so
-``GraphRLModule.setup`` resolves that dict with the same function: a ``to_dict()`` gives
-back the equal config, a user's partial dict gets its defaults.
+valid). Training calls it when it loads an experiment (every sweep variant is checked,
+and the experiment's ``model`` section becomes the config's
+:meth:`~GraphModelConfig.to_dict`, which the trials' module specs carry as it is). RLlib
+hands every module its ``model_config`` as a plain dict (it turns dataclasses into dicts
+and merges its own keys in), so ``GraphRLModule.setup`` builds its config from that dict
+with the same function: a ``to_dict()`` gives back the equal config, a user's partial dict
+gets its defaults.
 """
 
 from __future__ import annotations

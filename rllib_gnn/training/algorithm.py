@@ -13,7 +13,6 @@ from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from envs.catalog import ENVS
-from rllib_gnn.nn.model_config import validate_model_config
 from rllib_gnn.nn.module import GraphRLModule
 from rllib_gnn.training.callbacks import ProblemMetricsCallback
 from rllib_gnn.training.experiment import algorithm_config_class
@@ -32,11 +31,11 @@ def policy_module_specs(experiment: Mapping[str, Any],
     ids to :meth:`RLModule.save_to_path` folders that the algorithm loads at build
     (``load_state_path``, e.g. from :func:`rllib_gnn.training.imitation.pretrain`).
 
-    Every spec's ``model_config`` is the experiment's ``model`` section resolved here into
-    a :class:`~rllib_gnn.nn.model_config.GraphModelConfig`, as its ``to_dict()``: the
-    trial's own section, whose keys Tune may have sampled (``model.encoder``, ...).
+    Every spec's ``model_config`` is the trial's ``model`` section as
+    :func:`~rllib_gnn.training.experiment.resolve_experiment` resolved it (Tune may have
+    sampled some of its keys, over values the experiment's validation checked).
     """
-    model = validate_model_config(experiment["model"]).to_dict()
+    model = dict(experiment["model"])
     entry = ENVS[experiment["env"]]
     if not entry.multi_agent:
         policies = [DEFAULT_MODULE_ID]

@@ -157,7 +157,12 @@ def load_experiment(path: str | Path, overrides: Iterable[str] = ()) -> dict[str
 
 
 def resolve_experiment(raw: Mapping[str, Any], source: str = "experiment") -> dict[str, Any]:
-    """Fill defaults into ``raw`` and validate it; raises :class:`ExperimentError`."""
+    """Fill defaults into ``raw`` and validate it; raises :class:`ExperimentError`.
+
+    The ``model`` section comes back resolved: every key of
+    :class:`~rllib_gnn.nn.model_config.GraphModelConfig` with its value (``to_dict()``), the
+    dict the trials' modules receive as their ``model_config``.
+    """
     exp = copy.deepcopy(DEFAULTS)
     for key, value in raw.items():
         defaults = exp.get(key, OPTIONAL_SECTIONS.get(key)) if key in SECTION_KEYS else None
@@ -169,6 +174,7 @@ def resolve_experiment(raw: Mapping[str, Any], source: str = "experiment") -> di
     problems = validate(exp)
     if problems:
         raise ExperimentError(problems, source)
+    exp["model"] = validate_model_config(exp["model"]).to_dict()  # every key, resolved once
     return exp
 
 
