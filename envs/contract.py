@@ -2,7 +2,7 @@
 
 Every environment builds its observation space with :meth:`GraphObsSpec.space` and its
 observations with :meth:`GraphObsSpec.pack`; the RLModules of ``rllib_gnn`` consume exactly
-these keys (see ``DESIGN.md``).
+these keys (see ``docs/architecture.md``).
 
 =============  ==========  =======  =================================================
 key            shape       dtype    meaning
