@@ -14,7 +14,6 @@ policies cannot play agents that did not exist in training (a larger team): Valu
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -25,11 +24,9 @@ import torch
 from envs.catalog import ENVS, EnvEntry, entry as catalog_entry
 from envs.rollout import play, play_parallel
 from rllib_gnn.nn.inference import compute_action, resize_module
+from rllib_gnn.training.threads import SAMPLING_THREADS, torch_threads
 
-__all__ = ["INFERENCE_THREADS", "best_of_k_player", "policy_player"]
-
-#: Torch intra-op threads while a policy plays (None: leave torch's setting alone).
-INFERENCE_THREADS: int | None = 1
+__all__ = ["best_of_k_player", "policy_player"]
 
 
 def _is_multi_agent(env: Any) -> bool:
@@ -103,28 +100,10 @@ def _policy_for(module, policy_mapping_fn: Callable | None) -> Callable[[Any], _
     return for_agent
 
 
-@contextlib.contextmanager
-def _inference_threads():
-    """Torch intra-op threads = :data:`INFERENCE_THREADS` for the duration (then restored).
-
-    One observation is a tiny graph: with several threads on a busy machine the OpenMP
-    workers of ``scatter_add_`` wait on each other, measured 20-90x slower per step than
-    one thread on 2 shared cores (100-node MVC: 4-19 s vs 0.2-0.3 s per episode).
-    """
-    before = torch.get_num_threads()
-    if INFERENCE_THREADS and before != INFERENCE_THREADS:
-        torch.set_num_threads(INFERENCE_THREADS)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != before:
-            torch.set_num_threads(before)
-
-
 def _episode(policy_for: Callable[[Any], _Sized], env, seed: int | None, explore: bool,
              generator: torch.Generator | None) -> dict:
     """One episode of ``env`` (single- or multi-agent), each agent on ``policy_for(agent)``."""
-    with _inference_threads():
+    with torch_threads(SAMPLING_THREADS):
         return _play(policy_for, env, seed, explore, generator)
 
 
@@ -162,7 +141,8 @@ def policy_player(module, explore: bool = False, *,
     graphs larger than in training work). Multi-agent envs: each agent acts on its own
     observation, with ``module``, or, when ``module`` is a dict policy id -> module, with
     ``module[policy_mapping_fn(agent)]`` (ValueError naming an agent whose policy is not
-    there). Torch runs on :data:`INFERENCE_THREADS` thread(s) while the episode plays.
+    there). Torch runs on
+    :data:`~rllib_gnn.training.threads.SAMPLING_THREADS` thread(s) while the episode plays.
     """
     policy_for = _policy_for(module, policy_mapping_fn)
 

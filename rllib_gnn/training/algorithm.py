@@ -18,6 +18,7 @@ from rllib_gnn.training.callbacks import ProblemMetricsCallback
 from rllib_gnn.training.experiment import algorithm_config_class
 from rllib_gnn.training.policy_mapping import POLICY_MAPPING, SHARED_POLICY
 from rllib_gnn.training.registration import register_envs
+from rllib_gnn.training.threads import GraphMultiAgentEnvRunner, GraphSingleAgentEnvRunner
 
 __all__ = ["build_algorithm_config", "policy_module_specs"]
 
@@ -68,7 +69,11 @@ def build_algorithm_config(experiment: dict[str, Any],
     config.fault_tolerance(**experiment["fault_tolerance"])
     config.training(**experiment["training"])
     specs = policy_module_specs(experiment, pretrained)
-    if ENVS[experiment["env"]].multi_agent:
+    multi_agent = ENVS[experiment["env"]].multi_agent
+    # sampling on one torch thread, the update on the process's CPUs (training/threads.py)
+    config.env_runners(env_runner_cls=GraphMultiAgentEnvRunner if multi_agent
+                       else GraphSingleAgentEnvRunner)
+    if multi_agent:
         # RLlib's multi-agent env check steps unmasked random actions, which a masked env
         # rejects by design; PettingZoo's mask-aware parallel_api_test covers these envs.
         config.environment(disable_env_checking=True)

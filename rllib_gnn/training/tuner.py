@@ -13,10 +13,12 @@ import math
 from pathlib import Path
 from typing import Any
 
+import ray
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, PopulationBasedTraining
 
 from rllib_gnn.training.experiment import set_path
+from rllib_gnn.training.threads import runtime_env
 from rllib_gnn.training.trainable import ExperimentTrainable
 
 _SAMPLERS = {
@@ -126,12 +128,24 @@ def build_tuner(experiment: dict[str, Any], resume: bool = False) -> tune.Tuner:
     )
 
 
+def start_ray() -> None:
+    """Start (or join, with ``RAY_ADDRESS``) Ray unless this process already has, giving the
+    run's processes the threading environment of :mod:`rllib_gnn.training.threads`, and
+    print the dashboard's address when there is one."""
+    if ray.is_initialized():
+        return
+    context = ray.init(runtime_env=runtime_env() or None)
+    if context.dashboard_url:
+        print(f"Ray dashboard: http://{context.dashboard_url}", flush=True)
+
+
 def train(experiment: dict[str, Any], resume: bool = False):
     """Run (or resume) the experiment; returns Tune's ResultGrid."""
     # Tune snapshots its experiment state at most every 10 s by default, so a driver killed
     # soon after a trial checkpoint would resume from an older one. The state is small:
     # snapshot it every second.
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
+    start_ray()
     print(f"results and checkpoints: {run_dir(experiment)}", flush=True)
     results = build_tuner(experiment, resume).fit()
     errors = [r.error for r in results if r.error is not None]
