@@ -10,6 +10,11 @@ the brief's targets (1.02 x optimum), then evaluates the final policy on 20-, 10
 optimum. Evaluation time is not counted as training time.
 
     python benchmarks/mvc_quality.py [--budget 600] [--config tune_configs/mvc_best.yaml]
+        [--busy python|numpy]
+
+It runs with the process environment the service gives a trial (the threading policy of
+``rllib_gnn/training/threads.py``); ``--busy`` keeps one core busy with another process
+(started and ended here) for the whole run.
 
 Prints tables and writes benchmarks/results/mvc_quality.json.
 """
@@ -30,6 +35,7 @@ import torch  # noqa: E402
 from envs.compare import format_table  # noqa: E402
 from envs.graphs import preset, sample_graphs  # noqa: E402
 from envs.mvc import MinVertexCoverEnv, exact_mvc, greedy_mvc  # noqa: E402
+from timing import LOADS, busy, rerun_as_the_service  # noqa: E402 (benchmarks/timing.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOG_BEST_RATIO = 1.13  # the blog's GraphSAGE agent: 5.82 on its 20-node test graphs
@@ -72,9 +78,16 @@ def main() -> None:
     parser.add_argument("--test-graphs", type=int, default=100)
     parser.add_argument("--large-graphs", type=int, default=20, help="1,000-node test graphs")
     parser.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE")
+    parser.add_argument("--busy", choices=sorted(LOADS), help="keep one core busy meanwhile")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "mvc_quality.json"))
     args = parser.parse_args()
+    rerun_as_the_service()
+    with busy(args.busy):
+        run(args)
 
+
+def run(args: argparse.Namespace) -> None:
+    """Train, evaluate and write the results (see the module docstring)."""
     import ray
 
     from rllib_gnn.training.experiment import load_experiment
@@ -130,6 +143,7 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"experiment": experiment, "budget_s": args.budget,
+                               "busy": args.busy,
                                "curve": curve, "final": rows,
                                "reached": {str(k): v for k, v in reached.items()}},
                               indent=2, default=float))

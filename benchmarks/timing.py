@@ -1,8 +1,53 @@
-"""Timing of RLlib training iterations, shared by the throughput benchmarks."""
+"""Shared by the training benchmarks: timing RLlib iterations, other load on the machine,
+and the process environment the service gives a trial."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+
+#: Kinds of other work on the machine: each process keeps one core busy until it is ended.
+LOADS = {
+    "python": "while True: pass",
+    "numpy": "import numpy as np\na = np.random.rand(300, 300)\nwhile True: a @ a",
+}
+#: The busy processes' BLAS and OpenMP on one thread: one core each.
+_ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+@contextlib.contextmanager
+def busy(kind: str | None, count: int = 1) -> Iterator[None]:
+    """``count`` processes of load ``kind`` (a :data:`LOADS` key; None: none) for the
+    duration."""
+    processes = [] if kind is None else [
+        subprocess.Popen([sys.executable, "-c", LOADS[kind]], env={**os.environ, **_ONE_THREAD})
+        for _ in range(count)]
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+
+
+def service_env() -> dict[str, str]:
+    """This process's environment plus what the service's runtime env gives every process of
+    a run (``rllib_gnn.training.threads.PROCESS_ENV``; values already set win)."""
+    from rllib_gnn.training.threads import PROCESS_ENV
+
+    return {**PROCESS_ENV, **os.environ}
+
+
+def rerun_as_the_service() -> None:
+    """Re-run this script with :func:`service_env` unless it has it already: the OpenMP
+    settings must be in place before torch loads, as in a trial process."""
+    env = service_env()
+    if env != dict(os.environ):
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 
 def time_training(algo, iterations: int) -> dict[str, float]:

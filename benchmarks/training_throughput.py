@@ -29,16 +29,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from timing import time_training  # benchmarks/timing.py (scripts run from here)
+from timing import LOADS, busy, service_env, time_training  # benchmarks/timing.py
 
 ROOT = Path(__file__).resolve().parents[1]
-#: One busy process per load kind: each keeps one core busy until it is ended.
-LOADS = {
-    "python": "while True: pass",
-    "numpy": "import numpy as np\na = np.random.rand(300, 300)\nwhile True: a @ a",
-}
-#: The busy processes' BLAS and OpenMP on one thread: one core each.
-ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def one_setting(args: argparse.Namespace) -> dict:
@@ -73,23 +66,12 @@ def one_setting(args: argparse.Namespace) -> dict:
 def measured(args: argparse.Namespace, runners: int, envs: int, count: int, policy: str,
              load: str) -> dict | None:
     """One setting in a fresh subprocess under ``load``; None (and the reason) if it failed."""
-    from rllib_gnn.training.threads import PROCESS_ENV
-
-    env = dict(os.environ)
-    if policy == "default":  # what the service's runtime env gives the trial process
-        env.update({k: v for k, v in PROCESS_ENV.items() if k not in os.environ})
+    env = service_env() if policy == "default" else dict(os.environ)
     cmd = [sys.executable, __file__, "--one", "--config", args.config, "--runners", str(runners),
            "--envs", str(envs), "--threads", str(count), "--policy", policy,
            "--iterations", str(args.iterations), *sum((["--set", s] for s in args.set), [])]
-    busy = [] if load == "quiet" else [
-        subprocess.Popen([sys.executable, "-c", LOADS[load]], env={**os.environ, **ONE_THREAD})
-        for _ in range(args.busy)]
-    try:
+    with busy(None if load == "quiet" else load, args.busy):
         out = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    finally:
-        for process in busy:
-            process.kill()
-            process.wait()
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")]
     if not lines:
         print(f"runners={runners} envs={envs} threads={count} policy={policy} load={load} "
