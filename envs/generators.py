@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from numbers import Integral
 from typing import Any
 
 import networkx as nx
@@ -252,9 +253,10 @@ class GraphDistribution:
             return preset(config["preset"], config.get("split", "train"))
         reject_unknown("graphs", config, {"generator", "sizes", "params", "weights"})
         params = config.get("params") or {}
-        if (config.get("generator") == "grid" and "sizes" not in config
-                and isinstance(params, Mapping) and {"rows", "cols"} <= set(params)):
-            config["sizes"] = [params["rows"] * params["cols"]]  # checked in __post_init__
+        dims = [params.get(key) for key in ("rows", "cols")] if isinstance(params, Mapping) else []
+        if (config.get("generator") == "grid" and "sizes" not in config and len(dims) == 2
+                and all(isinstance(d, Integral) and not isinstance(d, bool) for d in dims)):
+            config["sizes"] = [dims[0] * dims[1]]  # a grid of rows x cols: its size
         return cls(**config)
 
 

@@ -22,9 +22,12 @@ Rules:
 * node ids of the text formats (edge list, GraphML, GML) that are all canonical integers
   (``"5"``, ``"-2"``; not ``"05"``) become ints, as they were before writing; other ids
   stay strings; node-link JSON keeps its ids' JSON types;
+* an edge given twice in a file (parallel edges, or a repeated edge-list line) is refused,
+  never merged; a file declared as a multigraph without parallel edges is read as a simple
+  graph; node-link JSON is undirected unless it says ``"directed": true``;
 * every graph then goes through :meth:`Graph.from_networkx` (every node and id kept,
-  directed and multi-graphs and self-loops refused) and the Graph's checks; a problem is
-  one ``ValueError`` naming the file.
+  directed graphs and self-loops refused) and the Graph's checks; a problem is one
+  ``ValueError`` naming the file.
 """
 
 from __future__ import annotations
@@ -56,13 +59,34 @@ def _node_link(path: Path) -> nx.Graph:
         data = json.load(f)
     if not isinstance(data, dict):
         raise ValueError("a node-link JSON file holds an object with 'nodes' and 'edges'")
-    return nx.node_link_graph(data, edges="edges" if "edges" in data else "links")
+    # read as a multigraph so that an edge given twice is seen (_simple), not merged
+    return nx.node_link_graph({**data, "multigraph": True},
+                              edges="edges" if "edges" in data else "links")
+
+
+def _simple(g: nx.Graph) -> nx.Graph:
+    """``g`` without multigraph type: an edge given twice (in either direction, for an
+    undirected file) raises naming it; a file's graph is kept whole or refused."""
+    if not g.is_multigraph():
+        return g
+    seen: set = set()
+    for u, v in g.edges():  # once per file
+        key = (u, v) if g.is_directed() else frozenset((u, v))
+        if key in seen:
+            raise ValueError(f"edge ({u!r}, {v!r}) is given twice; a Graph holds each edge once")
+        seen.add(key)
+    return nx.DiGraph(g) if g.is_directed() else nx.Graph(g)
+
+
+def _edge_list(path: Path) -> nx.Graph:
+    # read as a multigraph so that a line repeating an edge is seen (_simple), not merged
+    return nx.read_edgelist(path, data=True, create_using=nx.MultiGraph)
 
 
 #: Suffix -> (format name, reader, whether its node ids are text).
 READERS: dict[str, tuple[str, Callable[[Path], nx.Graph], bool]] = {
-    ".edgelist": ("an edge list", lambda p: nx.read_edgelist(p, data=True), True),
-    ".txt": ("an edge list", lambda p: nx.read_edgelist(p, data=True), True),
+    ".edgelist": ("an edge list", _edge_list, True),
+    ".txt": ("an edge list", _edge_list, True),
     ".graphml": ("GraphML", nx.read_graphml, True),
     ".gml": ("GML", nx.read_gml, True),
     ".json": ("node-link JSON", _node_link, False),
@@ -93,7 +117,8 @@ def read_graph_file(path: str | Path, **names: str | None) -> Graph:
         raise ValueError(f"graphs.files: cannot read {str(path)!r} as {form}: "
                          f"{type(err).__name__}: {err}".replace("\n", " ")) from None
     try:
-        graph = Graph.from_networkx(_integer_ids(g) if text_ids else g, **names)
+        g = _simple(_integer_ids(g) if text_ids else g)
+        graph = Graph.from_networkx(g, **names)
     except ValueError as err:
         raise ValueError(f"graphs.files: {str(path)!r}: {err}") from None
     if graph.num_nodes == 0:

@@ -71,33 +71,22 @@ def _numbers(values: list, owners: Sequence, what: str, width: int | None) -> np
     raise ValueError(f"{what} must be {shape}-shaped numbers")
 
 
-def _node_values(g: nx.Graph, order: list, attr: str | None, key: str,
-                 width: int | None = None) -> np.ndarray | None:
-    """Node attribute ``attr`` in ``order`` (None: ``attr`` is None or on no node)."""
+def _values(g: nx.Graph, kind: str, owners: list, attr: str | None, key: str,
+            width: int | None = None) -> np.ndarray | None:
+    """Attribute ``attr`` of every node (``kind="node"``) or edge in ``owners`` order; None
+    when ``attr`` is None or on none of them, an error naming one without it otherwise."""
     if attr is None:
         return None
-    found = nx.get_node_attributes(g, attr)
+    get = nx.get_node_attributes if kind == "node" else nx.get_edge_attributes
+    found = get(g, attr)
     if not found:
         return None
-    if len(found) < len(order):
-        missing = next(v for v in order if v not in found)
-        raise ValueError(f"node {missing!r} has no {attr!r} attribute, which other nodes "
-                         f"have; give every node one (or {key}=None to read none)")
-    return _numbers([found[v] for v in order], order, f"node attribute {attr!r}", width)
-
-
-def _edge_values(g: nx.Graph, pairs: list, attr: str | None, key: str) -> np.ndarray | None:
-    """Edge attribute ``attr`` over ``pairs`` (``g.edges`` order; None: on no edge)."""
-    if attr is None:
-        return None
-    found = nx.get_edge_attributes(g, attr)
-    if not found:
-        return None
-    if len(found) < len(pairs):
-        missing = next(e for e in pairs if e not in found)
-        raise ValueError(f"edge {missing!r} has no {attr!r} attribute, which other edges "
-                         f"have; give every edge one (or {key}=None to read none)")
-    return _numbers([found[e] for e in pairs], pairs, f"edge attribute {attr!r}", None)
+    if len(found) < len(owners):
+        missing = next(owner for owner in owners if owner not in found)
+        raise ValueError(f"{kind} {missing!r} has no {attr!r} attribute, which other {kind}s "
+                         f"have; give every {kind} one (or {key}=None to read none)")
+    return _numbers([found[owner] for owner in owners], owners, f"{kind} attribute {attr!r}",
+                    width)
 
 
 def networkx_fields(g: nx.Graph, *, node_weight: str | None, node_pos: str | None,
@@ -115,11 +104,11 @@ def networkx_fields(g: nx.Graph, *, node_weight: str | None, node_pos: str | Non
     sort = np.lexsort((edges[:, 1], edges[:, 0]))
     fields: dict[str, Any] = {
         "num_nodes": len(order), "edges": edges[sort], "node_ids": tuple(order),
-        "weights": _node_values(g, order, node_weight, "node_weight"),
-        "positions": _node_values(g, order, node_pos, "node_pos", width=2)}
+        "weights": _values(g, "node", order, node_weight, "node_weight"),
+        "positions": _values(g, "node", order, node_pos, "node_pos", width=2)}
     for field, attr, key in (("edge_weights", edge_weight, "edge_weight"),
                              ("lengths", edge_length, "edge_length")):
-        values = _edge_values(g, pairs, attr, key)
+        values = _values(g, "edge", pairs, attr, key)
         fields[field] = None if values is None else values[sort]
     return fields
 

@@ -27,10 +27,10 @@ def _numpy(value: Any) -> np.ndarray:
     return np.asarray(value.numpy() if hasattr(value, "numpy") else value)
 
 
-def _attribute(data: Any, attr: str | None, count: int, width: int | None,
+def _attribute(data: Any, key: str, attr: str | None, count: int, width: int | None,
                per: str) -> np.ndarray | None:
-    """``data.<attr>`` as float64 (count,) or (count, width), one row per ``per``; None if
-    absent or None."""
+    """``data.<attr>`` (``attr`` is the value of ``from_pyg``'s argument ``key``) as float64
+    (count,) or (count, width), one row per ``per``; None if absent or None."""
     if attr is None or getattr(data, attr, None) is None:
         return None
     values = _numpy(getattr(data, attr))
@@ -39,8 +39,9 @@ def _attribute(data: Any, attr: str | None, count: int, width: int | None,
     shape = (count,) if width is None else (count, width)
     if values.shape != shape:
         need = "one number" if width is None else f"{width} numbers"
-        raise ValueError(f"data.{attr} has shape {values.shape}; it must hold {need} per "
-                         f"{per} ({shape}); name another attribute, or None to read none")
+        raise ValueError(f"data.{attr} has shape {values.shape}, but {key} needs {need} per "
+                         f"{per} ({shape}); convert with envs.graphs.from_pyg(data, "
+                         f"{key}=...) naming another attribute, or None to read none")
     return checked_floats(f"data.{attr}", values, shape)
 
 
@@ -77,8 +78,9 @@ def from_pyg(data: Any, *, node_weight: str | None = "x", node_pos: str | None =
     pairs = checked_pairs(_numpy(data.edge_index).T, n, "data.edge_index.T")
     edges, first, group = _undirected(pairs, n)
     per_edge = {}
-    for field, attr in (("edge_weights", edge_weight), ("lengths", edge_length)):
-        values = _attribute(data, attr, len(pairs), None, "directed edge")
+    for field, key, attr in (("edge_weights", "edge_weight", edge_weight),
+                             ("lengths", "edge_length", edge_length)):
+        values = _attribute(data, key, attr, len(pairs), None, "directed edge")
         if values is not None:
             differ = np.flatnonzero(values != values[first][group])
             if differ.size:
@@ -87,8 +89,8 @@ def from_pyg(data: Any, *, node_weight: str | None = "x", node_pos: str | None =
                                  f"{tuple(pairs[k].tolist())}; an undirected edge has one value")
             values = values[first]
         per_edge[field] = values
-    return Graph(n, edges, weights=_attribute(data, node_weight, n, None, "node"),
-                 positions=_attribute(data, node_pos, n, 2, "node"), **per_edge)
+    return Graph(n, edges, weights=_attribute(data, "node_weight", node_weight, n, None, "node"),
+                 positions=_attribute(data, "node_pos", node_pos, n, 2, "node"), **per_edge)
 
 
 def is_pyg_like(obj: Any) -> bool:
