@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from numbers import Integral, Real
 from typing import Any
@@ -32,9 +33,10 @@ def require_bool(key: str, value: Any) -> bool:
 
 def require_float(key: str, value: Any, *, minimum: float | None = None,
                   maximum: float | None = None) -> float:
-    """Return ``value`` as a float within ``[minimum, maximum]``, or raise."""
-    if isinstance(value, bool) or not isinstance(value, Real) or value != value:
-        raise ValueError(f"{key} must be a number, got {value!r}")
+    """Return ``value`` as a finite float within ``[minimum, maximum]``, or raise (``inf`` and
+    ``nan`` are refused: no config value of this project is infinite)."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        raise ValueError(f"{key} must be a finite number, got {value!r}")
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         lo = "-inf" if minimum is None else minimum
         hi = "inf" if maximum is None else maximum
@@ -68,14 +70,13 @@ def merge_config(where: str, config: Mapping | None, overrides: Mapping,
     return merged
 
 
-def invalid_action_config(merged: Mapping[str, Any], *, max_penalty: float | None = None
-                          ) -> tuple[str, float]:
+def invalid_action_config(merged: Mapping[str, Any]) -> tuple[str, float]:
     """``(invalid_action, invalid_penalty)`` of a merged env config: ``"mask"`` (default) or
-    ``"penalty"``, and a number (default -1.0, at most ``max_penalty`` when given)."""
+    ``"penalty"``, and a finite number <= 0 (default -1.0): a penalty, never a reward."""
     mode = require_choice("invalid_action", merged.get("invalid_action", "mask"),
                           ("mask", "penalty"))
     penalty = require_float("invalid_penalty", merged.get("invalid_penalty", -1.0),
-                            maximum=max_penalty)
+                            maximum=0.0)
     return mode, penalty
 
 

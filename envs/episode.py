@@ -35,6 +35,7 @@ class EpisodeCore:
     Attributes:
         settings: the env's validated :class:`~envs.settings.EnvSettings`.
         graph: the episode's graph (None before the first reset).
+        seed: the seed of the latest reset (None: unseeded).
         steps: steps taken in this episode.
         max_steps: this episode's truncation bound (``settings.step_limit(graph)``).
         active: (K,) bool, the agents still acting (not terminated, not truncated).
@@ -43,6 +44,7 @@ class EpisodeCore:
     def __init__(self, settings: EnvSettings) -> None:
         self.settings = settings
         self.graph: Graph | None = None
+        self.seed: int | None = None
         self.steps = 0
         self.max_steps = 0
         self.active = np.zeros(settings.num_agents, bool)
@@ -89,16 +91,21 @@ class EpisodeCore:
         return None
 
     # ------------------------------------------------------------------ the shared rules
-    def reset(self, rng: np.random.Generator, options: Mapping[str, Any] | None = None) -> None:
-        """Start an episode: :meth:`start`, then the clock and every agent acting."""
+    def reset(self, rng: np.random.Generator, options: Mapping[str, Any] | None = None,
+              seed: int | None = None) -> None:
+        """Start an episode: :meth:`start`, then the clock and every agent acting. ``seed``
+        is the reset's seed (None: unseeded), which picks a fixed list's graph."""
+        self.seed = seed
         self.graph = self.start(rng, options or {})
         self.steps = 0
         self.max_steps = self.settings.step_limit(self.graph)
         self.active = np.ones(self.settings.num_agents, bool)
 
     def draw_graph(self, rng: np.random.Generator) -> Graph:
-        """The next graph of the source, checked against the spec and :meth:`check_graph`."""
-        graph = self.settings.source.next(rng)
+        """The next graph of the source (a fixed list's graph ``seed mod L`` on a seeded
+        reset, see :meth:`envs.graphs.GraphSource.next`), checked against the spec and
+        :meth:`check_graph`."""
+        graph = self.settings.source.next(rng, self.seed)
         self.settings.view_spec.check_fits(graph.num_nodes, 2 * graph.num_edges)
         self.check_graph(graph)
         return graph
@@ -167,8 +174,9 @@ class FullViewCore(EpisodeCore):
         """The episode's metrics, the final info of every agent."""
         raise NotImplementedError
 
-    def reset(self, rng: np.random.Generator, options: Mapping[str, Any] | None = None) -> None:
-        super().reset(rng, options)
+    def reset(self, rng: np.random.Generator, options: Mapping[str, Any] | None = None,
+              seed: int | None = None) -> None:
+        super().reset(rng, options, seed)
         self._final = None
 
     def observe(self, agent: int, terminal: bool) -> dict[str, np.ndarray]:

@@ -51,14 +51,13 @@ class EnvSettings:
     Class attributes a subclass sets: ``DEFAULT_GRAPHS``; ``KEYS`` (its own keys) and
     ``TEAM_KEYS`` (keys of the team form only, besides ``num_agents``); ``REFERENCES`` (the
     allowed ``reference`` values besides ``"none"``; empty: the env has no ``reference``
-    key); ``MAX_PENALTY`` (an upper bound on ``invalid_penalty``); ``DEFAULT_TEAM_SIZE``.
+    key); ``DEFAULT_TEAM_SIZE``.
     """
 
     DEFAULT_GRAPHS: ClassVar[dict[str, Any]]
     KEYS: ClassVar[tuple[str, ...]] = ()
     TEAM_KEYS: ClassVar[tuple[str, ...]] = ()
     REFERENCES: ClassVar[tuple[str, ...]] = ()
-    MAX_PENALTY: ClassVar[float | None] = None
     DEFAULT_TEAM_SIZE: ClassVar[int] = 2
 
     source: GraphSource
@@ -87,8 +86,7 @@ class EnvSettings:
         messages. ``global_state`` defaults to ``multi``."""
         merged = merge_config(where, config, overrides, cls.allowed_keys(multi))
         source, max_nodes, max_edges = source_from_config(merged, cls.DEFAULT_GRAPHS)
-        invalid_action, invalid_penalty = invalid_action_config(merged,
-                                                                max_penalty=cls.MAX_PENALTY)
+        invalid_action, invalid_penalty = invalid_action_config(merged)
         team_size = 1
         if multi:
             team_size = require_int("num_agents", merged.get("num_agents", cls.DEFAULT_TEAM_SIZE),
@@ -146,6 +144,9 @@ def degree_limit(merged: Mapping[str, Any], source: GraphSource) -> int:
     max_degree = optional_int("max_degree", merged.get("max_degree"), minimum=1)
     if max_degree is None:
         max_degree = source.max_degree
-    for graph in source.fixed or ():
-        check_max_degree(graph, max_degree)
+    for graph, name in zip(source.fixed or (), source.names):
+        try:
+            check_max_degree(graph, max_degree)
+        except ValueError as err:
+            raise ValueError(f"{name}: {err}") from None
     return max_degree

@@ -119,8 +119,8 @@ class GraphEnv(gym.Env):
     A subclass names its ``settings_class`` and ``core_class``; this class owns the rest:
     building both from ``Env(config=None, **overrides)`` (RLlib passes ``env_config`` as
     ``config``), the spaces (``Discrete(A)`` actions, the contract's ``Dict`` observations),
-    reseeding (``reset(seed=...)`` reseeds ``np_random`` and replays a fixed ``graphs`` list
-    from its first graph), action parsing (an integer, or an integer array of shape () or
+    reseeding (``reset(seed=s)`` reseeds ``np_random`` and plays graph ``s mod L`` of a
+    fixed ``graphs`` list; an unseeded reset draws one of them uniformly), action parsing (an integer, or an integer array of shape () or
     (1,)), the mask-or-penalty rule of :meth:`EpisodeCore.step` and the guard against
     stepping before a reset or after the episode ended. See the module docstring for the
     guide to a new env.
@@ -151,9 +151,7 @@ class GraphEnv(gym.Env):
               ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Start an episode; ``options`` go to the core (e.g. patrolling's ``start_nodes``)."""
         super().reset(seed=seed)
-        if seed is not None:
-            self.settings.source.restart()
-        self.core.reset(self.np_random, options)
+        self.core.reset(self.np_random, options, seed)
         return self.core.observations([0], np.zeros(1, bool))[0], {}
 
     def step(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:

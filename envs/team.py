@@ -39,8 +39,8 @@ class TeamParallelEnv(ParallelEnv):
     agent missing from :meth:`step`'s dict (None: every live agent must act).
 
     Built as ``Env(config=None, **overrides)`` (RLlib passes ``env_config`` as ``config``).
-    ``reset(seed=...)`` reseeds the env's own ``numpy`` generator and replays a fixed
-    ``graphs`` list from its first graph. Agents whose episode ends leave :attr:`agents` with
+    ``reset(seed=s)`` reseeds the env's own ``numpy`` generator and plays graph ``s mod L``
+    of a fixed ``graphs`` list (an unseeded reset draws one of them uniformly). Agents whose episode ends leave :attr:`agents` with
     their final observation and, in their info, the core's final metrics; when agents end at
     different steps the team's metrics also come under ``"team"`` on the last step.
 
@@ -92,8 +92,7 @@ class TeamParallelEnv(ParallelEnv):
         """Start an episode; ``options`` go to the core (e.g. patrolling's ``start_nodes``)."""
         if seed is not None:
             self._rng = np.random.default_rng(seed)
-            self.settings.source.restart()
-        self.core.reset(self._rng, options)
+        self.core.reset(self._rng, options, seed)
         self.agents = list(self.possible_agents)
         return self._observe(np.zeros(self.team_size, bool)), {a: {} for a in self.agents}
 

@@ -16,7 +16,7 @@ import numpy as np
 from envs._validation import require_choice
 from envs.contract import GraphObsSpec
 from envs.episode import FullViewCore
-from envs.graphs import Graph
+from envs.graphs import Graph, GraphSource
 from envs.matching.matching import (
     EDGE_FEATURES,
     NODE_FEATURES,
@@ -34,7 +34,8 @@ DEFAULT_GRAPHS: dict[str, Any] = {
 
 @dataclass(frozen=True, kw_only=True)
 class MatchingSettings(EnvSettings):
-    """A validated matching config: the shared settings plus ``edge_weights``. Every agent
+    """A validated matching config: the shared settings plus ``edge_weights``
+    (:func:`edge_weights_mode`). Every agent
     sees the whole graph (``state`` repeats its graph keys); the default step limit is the
     episode graph's node count."""
 
@@ -49,12 +50,43 @@ class MatchingSettings(EnvSettings):
         spec = GraphObsSpec(max_nodes=common["max_nodes"], max_edges=common["max_edges"],
                             node_features=NODE_FEATURES, num_actions=common["max_edges"],
                             edge_features=EDGE_FEATURES)
-        edge_weights = require_choice("edge_weights", merged.get("edge_weights", "uniform"),
-                                      ("uniform", "unit"))
-        return {"edge_weights": edge_weights, "view_spec": spec, "state_spec": spec}
+        return {"edge_weights": edge_weights_mode(merged.get("edge_weights"), common["source"]),
+                "view_spec": spec, "state_spec": spec}
 
     def default_step_limit(self, graph: Graph) -> int:
         return graph.num_nodes
+
+
+def edge_weights_mode(mode: str | None, source: GraphSource) -> str:
+    """The ``edge_weights`` key: ``"graph"`` (the graphs' own ``edge_weights``),
+    ``"uniform"`` or ``"unit"``. Left out: ``"graph"`` when the graphs are a fixed list
+    carrying edge weights, else ``"uniform"``.
+
+    The graphs' weights are never replaced silently: ``"uniform"`` / ``"unit"`` with listed
+    graphs that carry edge weights is refused, and so is ``"graph"`` with graphs that carry
+    none (generated graphs never do).
+    """
+    fixed = source.fixed or []
+    carried = [i for i, g in enumerate(fixed) if g.edge_weights is not None]
+    if mode is None:
+        mode = "graph" if carried else "uniform"
+    require_choice("edge_weights", mode, ("graph", "uniform", "unit"))
+    if mode == "graph":
+        if source.fixed is None:
+            raise ValueError("edge_weights='graph' needs graphs that carry edge weights (files "
+                             "or a list of graphs); generated graphs carry none: use "
+                             "'uniform' or 'unit'")
+        missing = sorted(set(range(len(fixed))) - set(carried))
+        if missing:
+            raise ValueError(f"edge_weights='graph': {source.names[missing[0]]} carries no edge "
+                             f"weights, which {source.names[carried[0]] if carried else 'it'} "
+                             f"does; give every listed graph edge weights, or none")
+    elif carried:
+        raise ValueError(f"edge_weights={mode!r} would replace the edge weights that "
+                         f"{source.names[carried[0]]} carries; leave edge_weights out (or "
+                         f"'graph') to play them, or load the graphs without them "
+                         f"(graphs.edge_weight: null)")
+    return mode
 
 
 class MatchingCore(FullViewCore):
@@ -72,7 +104,7 @@ class MatchingCore(FullViewCore):
     settings: MatchingSettings
 
     def start(self, rng: np.random.Generator, options: Mapping[str, Any]) -> Graph:
-        """Draw the next graph, then its edge weights, from ``rng``."""
+        """Draw the next graph, then its edge weights from ``rng`` (or its own)."""
         graph = self.draw_graph(rng)
         self.matching = MatchingState(graph, draw_edge_weights(graph, rng,
                                                                self.settings.edge_weights))

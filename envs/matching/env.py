@@ -13,7 +13,9 @@ class MaxMatchingEnv(MatchingViews, GraphEnv):
 
     Build a matching (a set of edges no two of which share a node) of maximum total edge
     weight, one edge per step. Each episode draws a graph and one weight per undirected edge
-    (U[0, 1) from the env's rng right after the graph, or 1 with ``edge_weights="unit"``).
+    (U[0, 1) from the env's rng right after the graph, or 1 with ``edge_weights="unit"``),
+    or plays the graph's own ``edge_weights`` (``edge_weights="graph"``, the default for
+    listed graphs or files that carry them; see ``envs.matching.core.edge_weights_mode``).
     The exact optimum is ``baselines.exact_matching`` (networkx's ``max_weight_matching``).
 
     ## Action Space
@@ -72,12 +74,12 @@ class MaxMatchingEnv(MatchingViews, GraphEnv):
 
     | key               | default                       | meaning                                |
     |-------------------|-------------------------------|----------------------------------------|
-    | `graphs`          | ER p=0.25, sizes [10, 15, 20] | dict, GraphDistribution or list[Graph] |
+    | `graphs`          | ER p=0.25, sizes [10, 15, 20] | generator/preset/files dict, GraphDistribution or a list of graphs (`envs.graphs`) |
     | `max_nodes`       | the source's bound            | N                                      |
     | `max_edges`       | the source's bound (directed) | E = the action count                   |
-    | `edge_weights`    | `"uniform"`                   | `"uniform"` U[0,1) or `"unit"`         |
+    | `edge_weights`    | `"graph"` if the graphs carry edge weights, else `"uniform"` | `"graph"` (theirs), `"uniform"` U[0,1) or `"unit"`; replacing weights the graphs carry is refused |
     | `invalid_action`  | `"mask"`                      | `"mask"` (raise) or `"penalty"`        |
-    | `invalid_penalty` | -1.0                          | reward of an invalid pick (penalty)    |
+    | `invalid_penalty` | -1.0                          | reward of an invalid pick (penalty), <= 0 |
     | `max_steps`       | None (graph's node count)     | truncation bound                       |
     | `reference`       | `"none"`                      | `"none"`, `"greedy"` or `"exact"`: the matching `matching_ratio` divides by |
     | `global_state`    | False                         | add the `state` key: a copy of the graph keys (see the multi-agent env) |

@@ -24,7 +24,10 @@ EDGE_FEATURES = 2
 
 
 def draw_edge_weights(graph: Graph, rng: np.random.Generator, mode: str) -> np.ndarray:
-    """(M,) float32 edge weights: U[0, 1) from ``rng`` (``"uniform"``) or ones (``"unit"``)."""
+    """(M,) edge weights: the graph's own (``"graph"``), U[0, 1) float32 from ``rng``
+    (``"uniform"``) or ones (``"unit"``)."""
+    if mode == "graph":
+        return graph.edge_weights
     if mode == "uniform":
         return rng.random(graph.num_edges, dtype=np.float64).astype(np.float32)
     return np.ones(graph.num_edges, np.float32)
@@ -35,7 +38,7 @@ class MatchingState:
 
     Attributes:
         graph: the episode's graph (M undirected edges ``graph.edges``).
-        weights: (M,) float32 edge weights.
+        weights: (M,) float64 edge weights (drawn ones are float32 values).
         matched: (n,) bool, nodes covered by the matching.
         available: (M,) bool, edges whose endpoints are both unmatched.
         chosen: undirected edge ids in the order they were picked.
@@ -49,7 +52,7 @@ class MatchingState:
                 f"maximum matching needs a graph with at least one edge; got a graph of "
                 f"{graph.num_nodes} nodes and no edges, so no episode can start (raise the "
                 f"generator's edge density or sizes, or drop edgeless graphs from the list)")
-        weights = np.asarray(weights, np.float32)
+        weights = np.asarray(weights, np.float64)
         if weights.shape != (graph.num_edges,):
             raise ValueError(f"edge weights must have shape ({graph.num_edges},), "
                              f"got {weights.shape}")

@@ -30,14 +30,14 @@ class MVCSettings(EnvSettings):
     DEFAULT_GRAPHS: ClassVar[dict[str, Any]] = {"preset": "blog_mvc", "split": "train"}
     KEYS: ClassVar[tuple[str, ...]] = ("mask_useless",)
     REFERENCES: ClassVar[tuple[str, ...]] = ("greedy", "exact")
-    MAX_PENALTY: ClassVar[float | None] = 0.0
 
     mask_useless: bool
 
     @classmethod
     def parse_own(cls, merged: Mapping[str, Any], common: Mapping[str, Any]) -> dict[str, Any]:
-        for i, graph in enumerate(common["source"].fixed or ()):
-            check_graph(graph, f"graphs[{i}]")
+        source = common["source"]
+        for graph, name in zip(source.fixed or (), source.names):
+            check_graph(graph, name)
         spec = GraphObsSpec(max_nodes=common["max_nodes"], max_edges=common["max_edges"],
                             node_features=len(NODE_FEATURES), num_actions=common["max_nodes"],
                             edge_features=len(EDGE_FEATURES))

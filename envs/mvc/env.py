@@ -80,7 +80,7 @@ class MinVertexCoverEnv(CoverViews, GraphEnv):
 
     | key               | default                                   | meaning |
     |-------------------|-------------------------------------------|---------|
-    | ``graphs``        | ``{"preset": "blog_mvc", "split": "train"}`` | a graph config dict, a ``GraphDistribution`` or a list of ``Graph`` (played in turn) |
+    | ``graphs``        | ``{"preset": "blog_mvc", "split": "train"}`` | a generator, preset or files dict, a ``GraphDistribution`` or a list of graphs (``envs.graphs``; a seeded reset plays graph seed mod L) |
     | ``max_nodes``     | the source's largest size                 | N |
     | ``max_edges``     | the source's directed-edge bound          | E |
     | ``invalid_action``| ``"mask"``                                | ``"mask"`` (a masked action raises ``ValueError``) or ``"penalty"`` |

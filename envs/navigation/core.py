@@ -19,7 +19,7 @@ from envs._validation import require_bool, require_choice, require_float
 from envs.contract import GraphObsSpec
 from envs.episode import EpisodeCore
 from envs.graphs import Graph, GraphSource, check_max_degree
-from envs.navigation.graph import COMPASS, NavGraph, draw_starts_goals
+from envs.navigation.graph import COMPASS, NavGraph, chosen_starts_goals, draw_starts_goals
 from envs.settings import EnvSettings, degree_limit
 
 #: Default graphs: random geometric graphs of 20 nodes in the unit square, unit node weights.
@@ -97,11 +97,14 @@ def _max_degree(merged: Mapping[str, Any], source: GraphSource, actions: str) ->
 def _check_listed_graphs(source: GraphSource, actions: str, num_agents: int) -> None:
     """Check every listed graph now, not episodes later: compass moves need a grid, and each
     agent a start with a reachable goal."""
-    for graph in source.fixed:
-        nav = NavGraph.build(graph, compass=actions == "compass")
+    for graph, name in zip(source.fixed, source.names):
+        try:
+            nav = NavGraph.build(graph, compass=actions == "compass")
+        except ValueError as err:
+            raise ValueError(f"{name}: {err}") from None
         if int((np.bincount(nav.labels)[nav.labels] >= 2).sum()) < num_agents:
             raise ValueError(
-                f"graphs: a listed graph of {graph.num_nodes} nodes has fewer than "
+                f"{name} ({graph.num_nodes} nodes) has fewer than "
                 f"num_agents={num_agents} nodes with a neighbour-reachable goal (nodes in "
                 f"connected components of 2 or more nodes)")
 
@@ -124,23 +127,15 @@ class NavigationCore(EpisodeCore):
 
     # ------------------------------------------------------------------ episode
     def start(self, rng: np.random.Generator, options: Mapping[str, Any]) -> Graph:
-        """Draw a graph, then the starts and goals, from ``rng``.
-
-        A drawn graph with fewer than K nodes in components of >= 2 nodes is redrawn (up to
-        ``MAX_DRAWS`` times; a listed graph was checked at construction).
-        """
+        """Draw a graph, then the starts and goals from ``rng``, or take them from
+        ``options`` (:func:`~envs.navigation.graph.chosen_starts_goals`)."""
         s = self.settings
-        for _ in range(MAX_DRAWS):
+        if any(key in options for key in ("start", "goal", "starts", "goals")):
             graph = self.draw_graph(rng)
             nav = NavGraph.build(graph, compass=s.actions == "compass")
-            drawn = draw_starts_goals(nav.labels, s.num_agents, rng)
-            if drawn is not None:
-                break
+            drawn = chosen_starts_goals(graph, nav.labels, options, s.num_agents, s.multi)
         else:
-            raise ValueError(
-                f"graphs: {MAX_DRAWS} drawn graphs in a row had fewer than num_agents="
-                f"{s.num_agents} nodes in connected components of 2 or more nodes; use larger "
-                f"or denser graphs (e.g. a larger radius) or fewer agents")
+            graph, nav, drawn = self._draw(rng)
         k, n = s.num_agents, graph.num_nodes
         self.nav = nav
         self.starts, self.goals = drawn
@@ -155,6 +150,23 @@ class NavigationCore(EpisodeCore):
         if graph.positions is not None:
             self._x[:, -2:] = graph.positions
         return graph
+
+    def _draw(self, rng: np.random.Generator
+              ) -> tuple[Graph, NavGraph, tuple[np.ndarray, np.ndarray]]:
+        """A graph with its starts and goals drawn from ``rng``. A drawn graph with fewer
+        than K nodes in components of >= 2 nodes is redrawn (up to ``MAX_DRAWS`` times; a
+        listed graph was checked at construction)."""
+        s = self.settings
+        for _ in range(MAX_DRAWS):
+            graph = self.draw_graph(rng)
+            nav = NavGraph.build(graph, compass=s.actions == "compass")
+            drawn = draw_starts_goals(nav.labels, s.num_agents, rng)
+            if drawn is not None:
+                return graph, nav, drawn
+        raise ValueError(
+            f"graphs: {MAX_DRAWS} drawn graphs in a row had fewer than num_agents="
+            f"{s.num_agents} nodes in connected components of 2 or more nodes; use larger "
+            f"or denser graphs (e.g. a larger radius) or fewer agents")
 
     def check_graph(self, graph: Graph) -> None:
         """A node over ``max_degree`` is refused; a graph with too few usable start nodes is

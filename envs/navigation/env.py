@@ -61,6 +61,10 @@ class NavigationEnv(GraphEnv):
     The start is uniform over nodes whose connected component has >= 2 nodes; the goal is
     uniform over the other nodes of that component (``connected_components`` at reset). A
     drawn graph with no edge at all is redrawn (up to 100 draws, then ``ValueError``).
+    ``reset(options={"start": s, "goal": g})`` chooses both instead, as the graph's own node
+    ids (``graph.node_ids``: graphs from networkx or files) or indices when it has none; a
+    goal equal to the start (an episode over before it begins, which gymnasium cannot
+    express) and a goal unreachable from the start are refused with a ``ValueError``.
 
     ## Episode End
 
@@ -79,13 +83,13 @@ class NavigationEnv(GraphEnv):
 
     | key               | default                          | meaning                               |
     |-------------------|----------------------------------|---------------------------------------|
-    | `graphs`          | random geometric, sizes [20]     | dict, GraphDistribution or list[Graph]|
+    | `graphs`          | random geometric, sizes [20]     | dict (generator, preset, files), GraphDistribution or a list of graphs (`envs.graphs`) |
     | `max_nodes`       | the source's bound               | N                                     |
     | `max_edges`       | the source's bound (directed)    | E                                     |
     | `max_degree`      | derived (see below)              | D = the action count (neighbours)     |
     | `actions`         | `"neighbours"`                   | `"neighbours"` or `"compass"`         |
     | `invalid_action`  | `"mask"`                         | `"mask"` (raise) or `"penalty"`       |
-    | `invalid_penalty` | -1.0                             | reward of an invalid action (penalty) |
+    | `invalid_penalty` | -1.0                             | reward of an invalid action (penalty), <= 0 |
     | `max_steps`       | None (4 x the graph's nodes)     | truncation bound                      |
     | `goal_reward`     | 2.0                              | goal bonus, x shortest_path_length    |
     | `stay_cost`       | 0.1                              | cost of the compass stay              |

@@ -13,7 +13,9 @@ A step then reads one CSR row (O(degree)) per agent.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -169,4 +171,65 @@ def draw_starts_goals(labels: np.ndarray, k: int, rng: np.random.Generator
             candidates[starts[i]] = False
             goals[i] = rng.choice(np.flatnonzero(candidates))
         free[goals[i]] = False
+    return starts, goals
+
+
+def _chosen_nodes(graph: Graph, options: Mapping[str, Any], key: str, k: int,
+                  multi: bool) -> tuple[np.ndarray, list[str]]:
+    """The indices of option ``key`` (one id, or a list of K ids) and their names."""
+    value = options[key]
+    if not multi:
+        name = f"options[{key!r}]"
+        return np.array([graph.index_of(value, name)], np.int64), [name]
+    if (isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray))
+            or len(value) != k):
+        raise ValueError(f"options[{key!r}] must be a list of num_agents={k} node ids, "
+                         f"got {value!r}")
+    names = [f"options[{key!r}][{i}]" for i in range(k)]
+    return np.array([graph.index_of(v, name) for v, name in zip(value, names)], np.int64), names
+
+
+def chosen_starts_goals(graph: Graph, labels: np.ndarray, options: Mapping[str, Any], k: int,
+                        multi: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """The starts and goals a reset's ``options`` choose, as node indices (None: none).
+
+    ``{"start": s, "goal": g}`` for one agent, ``{"starts": [...], "goals": [...]}`` for K
+    (both keys, or neither: then both are drawn; other keys are ignored, as gymnasium and
+    PettingZoo expect, but the other form's keys are refused), in the user's node ids
+    (``graph.node_ids``; indices when the graph has none). Starts are distinct, goals are
+    distinct. A goal equal to its start is refused: that episode would be over before its
+    first step, which gymnasium's reset cannot express; so is a goal in another connected
+    component than its start (unreachable).
+    """
+    keys = ("starts", "goals") if multi else ("start", "goal")
+    other = ("start", "goal") if multi else ("starts", "goals")
+    wrong = [key for key in other if key in options]
+    if wrong:
+        raise ValueError(f"reset option {wrong[0]!r} is not one of this "
+                         f"{'team' if multi else 'single-agent'} env's: it takes {keys}")
+    given = [key for key in keys if key in options]
+    if not given:
+        return None
+    if len(given) == 1:
+        raise ValueError(f"reset options must give both {keys[0]!r} and {keys[1]!r} (or "
+                         f"neither: both are drawn), got only {given[0]!r}")
+    starts, start_names = _chosen_nodes(graph, options, keys[0], k, multi)
+    goals, goal_names = _chosen_nodes(graph, options, keys[1], k, multi)
+    for key, nodes in zip(keys, (starts, goals)):
+        if len(np.unique(nodes)) < k:
+            raise ValueError(f"options[{key!r}] must name {k} distinct nodes, got "
+                             f"{options[key]!r}")
+    same = np.flatnonzero(starts == goals)
+    if same.size:
+        i = int(same[0])
+        raise ValueError(f"{goal_names[i]} = {graph.id_of(goals[i])!r} is the start "
+                         f"({start_names[i]}): an episode that starts at its goal is over "
+                         f"before its first step, which gymnasium's reset cannot express; "
+                         f"choose another goal")
+    apart = np.flatnonzero(labels[starts] != labels[goals])
+    if apart.size:
+        i = int(apart[0])
+        raise ValueError(f"{goal_names[i]} = {graph.id_of(goals[i])!r} cannot be reached from "
+                         f"{start_names[i]} = {graph.id_of(starts[i])!r}: they are in different "
+                         f"connected components of the episode's graph")
     return starts, goals

@@ -85,8 +85,10 @@ class NavigationParallelEnv(TeamParallelEnv):
     The single-agent env's keys plus ``num_agents`` (K, default 2; more than the nodes of
     the smallest graph raises ``ValueError``) and ``exclusive_nodes`` (default False);
     ``global_state`` defaults to True here.
-    PettingZoo reset: ``seed`` reseeds the env's own ``numpy`` generator (and replays a
-    fixed ``graphs`` list from its first graph); ``options`` is unused.
+    PettingZoo reset: ``seed`` reseeds the env's own ``numpy`` generator (and picks graph
+    ``seed mod L`` of a fixed ``graphs`` list); ``options={"starts": [...], "goals": [...]}``
+    chooses the K starts and goals (distinct starts, distinct goals, in the graph's node ids;
+    the single-agent env's rules).
     """
 
     metadata = {"name": "navigation_v0", "render_modes": []}

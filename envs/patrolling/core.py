@@ -152,7 +152,7 @@ class PatrolCore(EpisodeCore):
     # ------------------------------------------------------------------ reset
     def start(self, rng: np.random.Generator, options: Mapping[str, Any]) -> Graph:
         """Start an episode: agents on distinct nodes drawn from ``rng``, or on
-        ``options["start_nodes"]``."""
+        ``options["start_nodes"]`` (the user's node ids when the graph has ``node_ids``)."""
         cfg = self.settings
         graph = self.draw_graph(rng)
         n, k = graph.num_nodes, cfg.num_agents
@@ -183,7 +183,7 @@ class PatrolCore(EpisodeCore):
         if start_nodes is None:
             self.positions = rng.choice(n, size=k, replace=False).astype(np.int64)
         else:
-            self.positions = self._check_start(start_nodes)
+            self.positions = self._check_start(graph, start_nodes)
         self.alive = np.ones(k, bool)
         self.idleness = np.zeros(n, np.int64)
         self.steps = 0  # the clock of the observation below (reset() sets it too)
@@ -205,8 +205,15 @@ class PatrolCore(EpisodeCore):
         check_max_degree(graph, self.settings.max_degree)
         super().check_graph(graph)
 
-    def _check_start(self, start_nodes: Sequence[int]) -> np.ndarray:
+    def _check_start(self, graph: Graph, start_nodes: Any) -> np.ndarray:
+        """``options["start_nodes"]``: K distinct nodes, in the graph's ``node_ids`` when it
+        has them (a list of ids), else indices."""
         k, n = self.settings.num_agents, self.n
+        if graph.node_ids is not None:
+            listed = start_nodes if isinstance(start_nodes, (list, tuple, np.ndarray)) else [
+                start_nodes]
+            start_nodes = [graph.index_of(v, f"options['start_nodes'][{i}]")
+                           for i, v in enumerate(listed)]
         nodes = np.atleast_1d(np.asarray(start_nodes))
         if (nodes.shape != (k,) or not np.issubdtype(nodes.dtype, np.integer)
                 or nodes.min() < 0 or nodes.max() >= n or len(np.unique(nodes)) != k):

@@ -81,7 +81,8 @@ class PatrollingParallelEnv(TeamParallelEnv):
     ## Starting State
 
     A graph from ``graphs``; K distinct start nodes drawn from the env's rng (or
-    ``reset(options={"start_nodes": [...]})``); idleness 0 everywhere; every agent live.
+    ``reset(options={"start_nodes": [...]})``, the graph's node ids when it has them);
+    idleness 0 everywhere; every agent live.
 
     ## Episode End
 
@@ -105,7 +106,7 @@ class PatrollingParallelEnv(TeamParallelEnv):
 
     | key                  | default                 | meaning                                   |
     |----------------------|-------------------------|-------------------------------------------|
-    | `graphs`             | grid 25, removed 0.1    | dict, GraphDistribution or list[Graph]    |
+    | `graphs`             | grid 25, removed 0.1    | dict (generator, preset, files), GraphDistribution or a list of graphs (`envs.graphs`) |
     | `num_agents`         | 3                       | K (at most the smallest graph's nodes)    |
     | `max_nodes`          | the source's bound      | N                                         |
     | `max_edges`          | the source's bound      | E (directed)                              |

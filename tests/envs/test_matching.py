@@ -195,15 +195,17 @@ def test_same_seed_same_episode_different_seed_differs():
     assert env1.state.graph.num_edges != 0
 
 
-def test_fixed_list_replays_from_first_graph_on_seed():
+def test_fixed_list_seed_picks_graph_seed_mod_len_and_unseeded_resets_sample():
     graphs = [PATH4, TRIANGLE_TAIL]
     env = MaxMatchingEnv(graphs=graphs)
-    env.reset(seed=1)
-    first = env.state.graph
-    env.reset()
-    assert env.state.graph is graphs[1]
-    env.reset(seed=1)
-    assert env.state.graph is first is graphs[0]
+    for seed in (0, 1, 2, 3):
+        env.reset(seed=seed)
+        assert env.state.graph is graphs[seed % 2]
+    seen = set()
+    for _ in range(20):
+        env.reset()
+        seen.add(id(env.state.graph))
+    assert seen == {id(g) for g in graphs}
 
 
 # ---------------------------------------------------------------------------- multi-agent

@@ -83,15 +83,17 @@ def test_same_seed_same_episode_parallel(config):
     assert obs["agent_0"]["x"] is not obs["agent_1"]["x"]
 
 
-def test_fixed_list_replays_from_first_graph_on_seeded_reset():
+def test_fixed_list_seed_picks_graph_seed_mod_len_and_unseeded_resets_sample():
     graphs = sample_graphs(preset("blog_mvc", "train"), 3, seed=5)
     env = MinVertexCoverEnv(graphs=graphs)
-    env.reset(seed=0)
-    assert env.graph is graphs[0]
-    env.reset()
-    assert env.graph is graphs[1]
-    env.reset(seed=0)
-    assert env.graph is graphs[0]
+    for seed in (0, 1, 2, 3, 7):
+        env.reset(seed=seed)
+        assert env.graph is graphs[seed % 3]
+    seen = set()
+    for _ in range(30):
+        env.reset()
+        seen.add(id(env.graph))
+    assert seen == {id(g) for g in graphs}
 
 
 def test_both_forms_draw_the_same_graph_for_a_seed():

@@ -83,12 +83,13 @@ def test_single_agent_seeded_episodes_repeat(config):
     assert_replays(lambda: NavigationEnv(config), seed=3, other_seed=4)
 
 
-def test_fixed_list_replays_from_first_graph_on_seed():
+def test_fixed_list_seed_picks_graph_seed_mod_len():
     env = NavigationEnv(graphs=[ring(5), ring(8)], max_degree=2)
-    env.reset(seed=1)
-    env.reset()
-    obs, _ = env.reset(seed=1)
-    assert int(obs["node_mask"].sum()) == 5
+    for seed, nodes in ((0, 5), (1, 8), (2, 5), (5, 8)):
+        obs, _ = env.reset(seed=seed)
+        assert int(obs["node_mask"].sum()) == nodes
+    sizes = {int(env.reset()[0]["node_mask"].sum()) for _ in range(20)}
+    assert sizes == {5, 8}, "unseeded resets sample the list"
 
 
 @pytest.mark.parametrize("config", [{"num_agents": 3}, {"num_agents": 3, "exclusive_nodes": True}])
