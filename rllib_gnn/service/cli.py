@@ -47,7 +47,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from rllib_gnn.training.tuner import train
 
     results = train(experiment, resume=args.resume)
-    best = results.get_best_result()
+    try:
+        best = results.get_best_result()
+    except RuntimeError:  # no trial reported tune.metric (e.g. no episode ever ended)
+        print(f"rllib-gnn: no trial reported tune.metric {experiment['tune']['metric']!r}: "
+              f"no best checkpoint to evaluate (`rllib-gnn evaluate CHECKPOINT` takes any)",
+              file=sys.stderr)
+        return 0
     if best.checkpoint is not None and experiment["evaluation"]["episodes"] > 0:
         from rllib_gnn.service.evaluation import evaluate
         from rllib_gnn.service.tables import format_evaluation

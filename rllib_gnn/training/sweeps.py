@@ -75,6 +75,9 @@ def tune_problems(tune: Mapping[str, Any]) -> list[str]:
             and metric.split("/", 1)[1] not in OWN_METRICS:
         problems.append(f"tune.metric {metric!r} is no result key; the trainable reports "
                         f"{['rllib_gnn/' + m for m in OWN_METRICS]}")
+    if isinstance(metric, str) and "episode_reward_" in metric:
+        problems.append(f"tune.metric {metric!r}: RLlib's new API stack reports "
+                        f"{metric.replace('episode_reward_', 'episode_return_')!r}")
     for key, rng in (("num_samples", at_least(1)), ("max_concurrent_trials", at_least(0))):
         problem = rng.problem(f"tune.{key}", tune.get(key, 1))
         problems += [problem] if problem else []

@@ -96,6 +96,8 @@ def test_train_then_evaluate_larger_graphs_then_report(ray_session, tmp_path, ca
     rows = _progress(run_dir)
     assert [r["training_iteration"] for r in rows] == ["1"]
     assert float(rows[0]["rllib_gnn/env_steps_per_s"]) > 0
+    # TINY has no env_config.reference: no ratio is computed, so none is logged (never NaN)
+    assert "rllib_gnn/ratio" not in rows[0] and float(rows[0]["rllib_gnn/metric"]) > 0
 
     # The same weights on graphs ~7x larger than any training graph.
     assert main(["evaluate", str(checkpoint), "--episodes", "2", "--env-config",
@@ -111,6 +113,7 @@ def test_train_then_evaluate_larger_graphs_then_report(ray_session, tmp_path, ca
     written = [Path(line) for line in capsys.readouterr().out.split()]
     names = {p.name for p in written}
     assert {"report.html", "evaluation.md"} <= names
+    assert "curves_rllib_gnn_metric.png" in names and not any("ratio" in n for n in names)
     assert all(p.exists() and p.stat().st_size > 0 for p in written)
 
 

@@ -141,6 +141,8 @@ def sweep(path: str, spec: dict, **tune) -> dict:
     ({"tune": {"metric": "rllib_gnn/ratio"}},
      "tune.metric 'rllib_gnn/ratio' needs env_config.reference (one of ['greedy', 'exact'])"),
     ({"tune": {"metric": "rllib_gnn/score"}}, "tune.metric 'rllib_gnn/score' is no result key"),
+    ({"tune": {"metric": "env_runners/episode_reward_mean"}},
+     "RLlib's new API stack reports 'env_runners/episode_return_mean'"),
 ])
 def test_a_bad_value_is_one_line_naming_key_value_and_what_is_allowed(changes, expected):
     [problem] = problems_of(**changes)
@@ -245,3 +247,18 @@ def test_a_bad_file_exits_2_in_seconds_without_starting_ray(tmp_path):
                  "tune.scheduler.max_t must be >= 1"):
         assert line in out.stderr
     assert seconds < 60, f"validation took {seconds:.0f} s"
+
+
+@pytest.mark.parametrize("scheduler", [
+    {"type": "fifo"}, {"type": "asha", "max_t": 10, "grace_period": 10, "reduction_factor": 2},
+    {"type": "pbt", "perturbation_interval": 2,
+     "hyperparam_mutations": {"training.lr": {"loguniform": [1e-4, 1e-2]}}}])
+def test_a_scheduler_the_validation_accepts_builds(scheduler):
+    from rllib_gnn.training.tuner import make_scheduler
+
+    exp = resolve_experiment({**TINY_MVC, "tune": {"scheduler": scheduler}})
+    built = make_scheduler(exp["tune"])
+    assert type(built).__name__ == {"fifo": "FIFOScheduler", "asha": "AsyncHyperBandScheduler",
+                                    "pbt": "PopulationBasedTraining"}[scheduler["type"]]
+    if scheduler["type"] == "pbt":  # results lack the metric until an episode has ended
+        assert built._require_attrs is False
