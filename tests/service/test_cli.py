@@ -62,6 +62,27 @@ def test_several_problems_are_reported_together(tmp_path, capsys):
     assert "3 problems" in err and "colour" in err and "lstm" in err and "seed" in err
 
 
+@pytest.mark.parametrize("argv, expected", [
+    (["demo", "mvc", "--episodes", "0"], "argument --episodes: must be an integer >= 1, got 0"),
+    (["demo", "mvc", "--episodes", "-3"], "argument --episodes: must be an integer >= 1"),
+    (["demo", "mvc", "--episodes", "many"], "must be an integer >= 1, got 'many'"),
+    (["demo", "mvc", "--seed", "-1"], "argument --seed: must be an integer >= 0, got -1"),
+    (["demo", "mvc", "--env-config", "[1, 2]"], "argument --env-config: must be a JSON object"),
+    (["evaluate", "ckpt", "--env-config", "[1,2]"],
+     "argument --env-config: must be a JSON object such as '{\"max_nodes\": 50}', got '[1,2]'"),
+    (["evaluate", "ckpt", "--env-config", "{max_nodes: 5}"],
+     "argument --env-config: not valid JSON (Expecting property name"),
+    (["evaluate", "ckpt", "--episodes", "0"], "argument --episodes: must be an integer >= 1"),
+    (["evaluate", "ckpt", "--sample", "-2"], "argument --sample: must be an integer >= 0"),
+])
+def test_bad_arguments_are_refused_by_the_parser(capsys, argv, expected):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+
+
 def test_set_overrides_reach_the_experiment(tmp_path):
     from rllib_gnn.training.experiment import load_experiment
 
