@@ -122,8 +122,9 @@ def _scheduler_problems(scheduler: Mapping[str, Any]) -> list[str]:
         if problem:
             problems.append(problem)
             bad.add(key)
-    if kind == "asha" and not bad & {"max_t", "grace_period"}:
-        max_t, grace = scheduler.get("max_t", 100), scheduler.get("grace_period", 1)
+    max_t, grace = scheduler.get("max_t", 100), scheduler.get("grace_period", 1)
+    if kind == "asha" and is_number(max_t) and is_number(grace) \
+            and ("grace_period" in scheduler or "max_t" not in bad):  # (not the default's)
         if grace > max_t:
             problems.append(f"tune.scheduler.grace_period ({grace}) must be <= "
                             f"tune.scheduler.max_t ({max_t})")
@@ -287,10 +288,10 @@ def _combination_problems(exp: Mapping[str, Any], check: Check, found: set[str]
     if len(grids) < 2:
         return []
     width = max(len(v) for v in grids.values())
-    combos = {tuple(values[i % len(values)] for values in grids.values()) for i in range(width)}
-    combos |= set(itertools.islice(itertools.product(*grids.values()), 8))
+    combos = [tuple(values[i % len(values)] for values in grids.values()) for i in range(width)]
+    combos += itertools.islice(itertools.product(*grids.values()), 8)
     problems = []
-    for combo in sorted(combos, key=repr):
+    for combo in {repr(c): c for c in combos}.values():
         for p in _variant_problems(exp, dict(zip(grids, combo)), check):
             if p not in found:
                 problems.append(f"tune.param_space: the combination "

@@ -79,7 +79,8 @@ def sweep(path: str, spec: dict, **tune) -> dict:
     ({"checkpoint": {"keep": 0}}, "checkpoint.keep must be >= 1, got 0"),
     ({"seed": -3}, "seed must be >= 0, got -3"),
     # scheduler parameters
-    ({"tune": {"scheduler": {**ASHA, "max_t": -5}}}, "tune.scheduler.max_t must be >= 1, got -5"),
+    ({"tune": {"scheduler": {"type": "asha", "max_t": -5}}},
+     "tune.scheduler.max_t must be >= 1, got -5"),
     ({"tune": {"scheduler": {**ASHA, "grace_period": 20}}},
      "tune.scheduler.grace_period (20) must be <= tune.scheduler.max_t (10)"),
     ({"tune": {"scheduler": {**ASHA, "reduction_fator": 3}}},
@@ -149,24 +150,45 @@ def test_a_bad_value_is_one_line_naming_key_value_and_what_is_allowed(changes, e
     assert expected in problem
 
 
-def test_every_problem_of_a_file_is_listed_at_once():
-    problems = problems_of(
-        training={"train_batch_size_per_learner": -64, "lr": -0.1, "gamma": 5, "num_epochs": 0,
-                  "minibatch_size": "64"},
-        tune={"param_space": {"training.learning_rate": {"grid": [0.1]},
-                              "model.hidden": {"grid": [16, "big"]}},
-              "scheduler": {"type": "asha", "max_t": -5, "reduction_fator": 3}})
-    expected = ["training.train_batch_size_per_learner must be >= 1, got -64",
+#: A file holding every bad value of the issue, and the line each gets.
+ALL_BAD = {"training": {"train_batch_size_per_learner": -64, "lr": -0.1, "gamma": 5,
+                        "num_epochs": 0, "minibatch_size": "64"},
+           "tune": {"param_space": {"training.learning_rate": {"grid": [0.1]},
+                                    "model.hidden": {"grid": [16, "big"]}},
+                    "scheduler": {"type": "asha", "max_t": -5, "grace_period": 10,
+                                  "reduction_fator": 3}}}
+ALL_EXPECTED = ["training.train_batch_size_per_learner must be >= 1, got -64",
                 "training.lr must be > 0, got -0.1", "training.gamma must be in [0, 1], got 5",
                 "training.num_epochs must be >= 1, got 0",
                 "training.minibatch_size must be int, got '64'",
                 "tune.param_space.training.learning_rate: names no key",
-                "tune.param_space.model.hidden: grid value 'big'",
+                "tune.param_space.model.hidden: grid value 'big' -> model:",
                 "tune.scheduler.max_t must be >= 1, got -5",
+                "tune.scheduler.grace_period (10) must be <= tune.scheduler.max_t (-5)",
                 "tune.scheduler.reduction_fator: asha takes no parameter"]
-    for line in expected:
+
+
+def assert_all_lines(problems: list[str]) -> None:
+    """Each expected line exactly once, and nothing else."""
+    for line in ALL_EXPECTED:
         assert sum(line in p for p in problems) == 1, (line, problems)
-    assert len(problems) == len(expected), problems
+    assert len(problems) == len(ALL_EXPECTED), problems
+
+
+def test_every_problem_of_a_file_is_listed_at_once():
+    assert_all_lines(problems_of(**ALL_BAD))
+
+
+def test_a_problem_of_a_combination_of_sweep_values_is_found():
+    """Each value is fine alone; 30-node graphs do not fit max_nodes 20."""
+    env_config = {"graphs": {"preset": "blog_mvc", "split": "train"}}
+    [problem] = problems_of(env_config=env_config, tune={"param_space": {
+        "env_config.max_nodes": {"grid": [20]},
+        "env_config.graphs": {"grid": [env_config["graphs"],
+                                       {"generator": "erdos_renyi", "sizes": [30]}]}}})
+    assert problem.startswith("tune.param_space: the combination {'env_config.max_nodes': 20, "
+                              "'env_config.graphs': {'generator': 'erdos_renyi'")
+    assert "max_nodes=20" in problem
 
 
 def test_grace_period_over_max_t_is_reported_beside_another_scheduler_problem():
@@ -220,14 +242,11 @@ def test_key_types_come_from_rllibs_annotations():
 
 
 def test_a_bad_file_exits_2_in_seconds_without_starting_ray(tmp_path):
-    """`rllib-gnn train bad.yaml` in a fresh process: exit 2, the lines, no Traceback, Ray
-    never initialised and no child process (raylet, GCS) left behind."""
-    bad = {**TINY_MVC, "training": {"lr": -0.1, "gamma": 5, "num_epochs": 0,
-                                    "train_batch_size_per_learner": -1},
-           "tune": {"param_space": {"training.learning_rate": {"grid": [0.1]}},
-                    "scheduler": {"type": "asha", "max_t": -5}}}
+    """`rllib-gnn train bad.yaml` in a fresh process, the file holding every bad value of
+    the issue: exit 2, one line each, no Traceback, Ray never initialised and no child
+    process (raylet, GCS) started."""
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(bad))
+    path.write_text(yaml.safe_dump({**TINY_MVC, **ALL_BAD}))
     script = ("import json, sys, psutil, ray\n"
               "from rllib_gnn.service.cli import main\n"
               f"rc = main(['train', {str(path)!r}])\n"
@@ -240,14 +259,8 @@ def test_a_bad_file_exits_2_in_seconds_without_starting_ray(tmp_path):
     status = json.loads(out.stdout.strip().splitlines()[-1])
     assert status == {"rc": 2, "ray": False, "children": 0}, out.stderr
     assert "Traceback" not in out.stderr
-    assert "has 6 problems" in out.stderr
-    for line in ("training.lr must be > 0", "training.gamma must be in [0, 1]",
-                 "training.num_epochs must be >= 1",
-                 "tune.param_space.training.learning_rate: names no key",
-                 "tune.scheduler.max_t must be >= 1"):
-        assert line in out.stderr
+    assert_all_lines(out.stderr.split("problems:\n")[1].splitlines())
     assert seconds < 60, f"validation took {seconds:.0f} s"
-
 
 @pytest.mark.parametrize("scheduler", [
     {"type": "fifo"}, {"type": "asha", "max_t": 10, "grace_period": 10, "reduction_factor": 2},
