@@ -78,8 +78,8 @@ def check_observation(space: gym.spaces.Space, obs: Any, key: str = "obs") -> An
     array = np.asarray(obs)
     if array.shape != space.shape:
         raise ValueError(f"{key} has shape {array.shape}; the module's observation space "
-                         f"expects {space.shape} (an env with other limits: rllib_gnn.resize_module "
-                         f"moves the weights onto its spaces)")
+                         f"expects {space.shape} (an env with other limits: "
+                         f"rllib_gnn.resize_module moves the weights onto its spaces)")
     if not np.can_cast(array.dtype, space.dtype, casting="same_kind"):
         raise ValueError(f"{key} has dtype {array.dtype}; the module's observation space "
                          f"expects {space.dtype}")

@@ -94,8 +94,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from rllib_gnn.service.evaluation import evaluate
     from rllib_gnn.service.tables import format_evaluation
 
-    rows = evaluate(args.checkpoint, args.env_config, args.episodes, args.sample, args.seed, args.out,
-                    sampled=args.sampled)
+    rows = evaluate(args.checkpoint, args.env_config, args.episodes, args.sample, args.seed,
+                    args.out, sampled=args.sampled)
     print(format_evaluation(rows))
     return 0
 
