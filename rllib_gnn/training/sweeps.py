@@ -79,8 +79,9 @@ def tune_problems(tune: Mapping[str, Any]) -> list[str]:
         problems.append(f"tune.metric {metric!r}: RLlib's new API stack reports "
                         f"{metric.replace('episode_reward_', 'episode_return_')!r}")
     for key, rng in (("num_samples", at_least(1)), ("max_concurrent_trials", at_least(0))):
-        problem = rng.problem(f"tune.{key}", tune.get(key, 1))
-        problems += [problem] if problem else []
+        if is_number(tune.get(key)):  # (other types: the section's type check)
+            problem = rng.problem(f"tune.{key}", tune[key])
+            problems += [problem] if problem else []
     scheduler = tune.get("scheduler")
     if isinstance(scheduler, dict):
         problems += _scheduler_problems(scheduler)
