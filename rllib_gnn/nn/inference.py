@@ -17,7 +17,7 @@ from ray.rllib.core.columns import Columns
 
 from rllib_gnn.nn.module import GraphRLModule
 
-__all__ = ["compute_action", "obs_to_batch", "resize_module"]
+__all__ = ["check_observation", "compute_action", "obs_to_batch", "resize_module"]
 
 
 def resize_module(module: GraphRLModule, observation_space: gym.spaces.Dict,
@@ -51,6 +51,41 @@ def obs_to_batch(obs: Mapping[str, Any], device: torch.device | str | None = Non
         lambda value: torch.as_tensor(np.asarray(value), device=device).unsqueeze(0), obs)
 
 
+def check_observation(space: gym.spaces.Space, obs: Any, key: str = "obs") -> Any:
+    """``obs`` checked against the observation space ``space``, its arrays cast to the
+    space's dtypes; ``key`` names it in messages.
+
+    Raises:
+        ValueError: one line naming the key that is missing or unexpected, or whose array
+            has another shape than the space's (the shape got and the shape expected) or a
+            dtype of another kind (a float array for int64 ``edge_index``).
+    """
+    if isinstance(space, gym.spaces.Dict):
+        expected = list(space.spaces)
+        if not isinstance(obs, Mapping):
+            raise ValueError(f"{key} must be a dict with keys {expected}, got "
+                             f"{type(obs).__name__}")
+        missing = [k for k in expected if k not in obs]
+        unknown = [k for k in obs if k not in space.spaces]
+        if missing or unknown:
+            raise ValueError(f"{key} has keys {list(obs)}; the module's observation space "
+                             f"expects {expected}" + (f"; missing: {missing}" if missing else "")
+                             + (f"; unexpected: {unknown}" if unknown else ""))
+        return {k: check_observation(sub, obs[k], f"{key}[{k!r}]")
+                for k, sub in space.spaces.items()}
+    if not isinstance(space, gym.spaces.Box):
+        return obs
+    array = np.asarray(obs)
+    if array.shape != space.shape:
+        raise ValueError(f"{key} has shape {array.shape}; the module's observation space "
+                         f"expects {space.shape} (an env with other limits: "
+                         f"rllib_gnn.resize_module moves the weights onto its spaces)")
+    if not np.can_cast(array.dtype, space.dtype, casting="same_kind"):
+        raise ValueError(f"{key} has dtype {array.dtype}; the module's observation space "
+                         f"expects {space.dtype}")
+    return array.astype(space.dtype, copy=False)
+
+
 def compute_action(module: GraphRLModule, obs: Mapping[str, Any], explore: bool = False, *,
                    generator: torch.Generator | None = None) -> tuple[int, np.ndarray]:
     """The action for ONE raw env observation, without an Algorithm.
@@ -65,7 +100,12 @@ def compute_action(module: GraphRLModule, obs: Mapping[str, Any], explore: bool 
     Returns:
         ``(action, logits)``: the action id and the (A,) masked logits (invalid actions at
         ``torch.finfo(float32).min``).
+
+    Raises:
+        ValueError: ``obs`` does not fit the module's observation space
+            (:func:`check_observation`): checked before torch sees it.
     """
+    obs = check_observation(module.observation_space, obs)
     device = next(module.parameters()).device
     batch = {Columns.OBS: obs_to_batch(obs, device)}
     with torch.no_grad():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,13 @@ from envs.catalog import entry as catalog_entry
 from rllib_gnn.training.experiment import EXPERIMENT_FILE
 from rllib_gnn.training.policy_mapping import POLICY_MAPPING
 
-__all__ = ["DEFAULT_POLICY", "MODULE_SUBDIR", "checkpoint_path", "load_policy", "load_team",
-           "module_ids", "read_experiment"]
+__all__ = ["DEFAULT_POLICY", "MODULE_SUBDIR", "checkpoint_path", "damaged", "load_policy",
+           "load_team", "module_ids", "read_experiment"]
 
 #: Where ``Algorithm.save_to_path`` puts the learner's modules inside a checkpoint.
 MODULE_SUBDIR = Path("learner_group", "learner", "rl_module")
+#: A saved module's files: its class and constructor arguments, its state (the weights).
+CLASS_FILE, STATE_FILE = "class_and_ctor_args.pkl", "module_state.pkl"
 #: The module id of a single-agent run (RLlib's ``DEFAULT_MODULE_ID``).
 DEFAULT_POLICY = "default_policy"
 
@@ -37,20 +40,32 @@ def checkpoint_path(checkpoint_dir: str | os.PathLike) -> Path:
 
 
 def read_experiment(ckpt: Path) -> dict:
-    """The experiment dict of checkpoint dir ``ckpt`` (ValueError naming the path)."""
+    """The experiment dict of checkpoint dir ``ckpt`` (ValueError naming the path, and
+    saying the checkpoint is damaged where it is one without a readable experiment)."""
     if not ckpt.is_dir():
         raise ValueError(f"{ckpt} is not a checkpoint dir: no such directory")
     exp_file = ckpt / EXPERIMENT_FILE
     if not exp_file.is_file():
+        if (ckpt / "rllib_checkpoint.json").is_file() or (ckpt / MODULE_SUBDIR).is_dir():
+            raise damaged(ckpt, exp_file, "is missing (rllib-gnn train writes it beside the "
+                                          "weights)")
         raise ValueError(f"{ckpt} is not a rllib-gnn checkpoint dir: it has no "
                          f"{EXPERIMENT_FILE} (expected {exp_file})")
     try:
         experiment = json.loads(exp_file.read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{exp_file} is not valid JSON: {err}") from err
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise damaged(ckpt, exp_file, f"is not valid JSON ({err})") from err
     if not isinstance(experiment, dict) or "env" not in experiment:
-        raise ValueError(f"{exp_file} must hold the experiment dict (with an 'env' key)")
+        raise damaged(ckpt, exp_file, "does not hold an experiment dict (with an 'env' key)")
     return experiment
+
+
+def damaged(ckpt: Path, file: Path, what: str) -> ValueError:
+    """The one-line error of a damaged checkpoint: ``file`` (inside ``ckpt``) and ``what``
+    is wrong with it."""
+    what = " ".join(what.split())
+    return ValueError(f"checkpoint {ckpt} is damaged: {file.relative_to(ckpt)} {what}; use "
+                      f"another checkpoint of the run, or train again")
 
 
 def module_ids(ckpt: Path) -> list[str]:
@@ -65,13 +80,38 @@ def _load_module(ckpt: Path, policy_id: str, found: Sequence[str]):
     from ray.rllib.core.rl_module.rl_module import RLModule
 
     module_dir = ckpt / MODULE_SUBDIR / policy_id
-    if not (module_dir / "class_and_ctor_args.pkl").is_file():
+    if not (module_dir / CLASS_FILE).is_file():
         have = f"it has {list(found)}" if found else "there is none"
         raise ValueError(f"{ckpt} is not a checkpoint dir with module {policy_id!r}: expected "
                          f"the module dir {module_dir} ({have})")
-    module = RLModule.from_checkpoint(str(module_dir))
+    _check_module_class(ckpt, module_dir / CLASS_FILE)
+    try:
+        module = RLModule.from_checkpoint(str(module_dir))
+    except Exception as err:  # unpickling raises whatever the bytes happen to say
+        raise damaged(ckpt, module_dir / STATE_FILE,
+                      f"cannot be loaded ({type(err).__name__}: {err})") from err
     # from_checkpoint returns the module in TRAINING mode: switch off dropout etc.
     return module.to("cpu").eval()
+
+
+def _check_module_class(ckpt: Path, path: Path) -> None:
+    """``class_and_ctor_args.pkl`` must name an RLModule class and its arguments.
+
+    RLlib's from_checkpoint falls back to building a bare ``RLModule`` (no spaces, no
+    weights' shapes) when it cannot read this file, so it is read here first.
+    """
+    from ray.rllib.core.rl_module.rl_module import RLModule
+
+    try:
+        with open(path, "rb") as f:
+            info = pickle.load(f)
+        ok = isinstance(info, dict) and isinstance(info.get("class"), type) \
+            and issubclass(info["class"], RLModule) and "ctor_args_and_kwargs" in info
+        problem = None if ok else "does not name an RLModule class and its arguments"
+    except Exception as err:  # unpickling raises whatever the bytes happen to say
+        problem = f"cannot be read ({type(err).__name__}: {err})"
+    if problem:
+        raise damaged(ckpt, path, problem)
 
 
 def load_policy(checkpoint_dir: str | os.PathLike, policy_id: str | None = None
@@ -92,7 +132,8 @@ def load_policy(checkpoint_dir: str | os.PathLike, policy_id: str | None = None
 
     Raises:
         ValueError: naming the path, when it is not such a checkpoint dir (missing
-            experiment or module dir) or the policy id is ambiguous / unknown.
+            experiment or module dir), the policy id is ambiguous / unknown, or a file of
+            the checkpoint is damaged (truncated, garbage: :func:`damaged`).
     """
     ckpt = checkpoint_path(checkpoint_dir)
     experiment = read_experiment(ckpt)

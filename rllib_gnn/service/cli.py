@@ -7,6 +7,32 @@ import json
 import sys
 
 
+def _int_at_least(minimum: int):
+    """An argparse type: an integer ``>= minimum`` (argparse names the option)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
+        return value
+    return parse
+
+
+def _json_object(text: str) -> dict:
+    """An argparse type: a JSON object (an env config), e.g. ``{"max_nodes": 50}``."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not valid JSON ({err}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(
+            f"must be a JSON object such as '{{\"max_nodes\": 50}}', got {text!r}")
+    return value
+
+
 def _cmd_envs(args: argparse.Namespace) -> int:
     from envs.catalog import ENVS
 
@@ -32,7 +58,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from envs.compare import compare, format_table
 
     env_entry = entry(args.env)
-    config = json.loads(args.env_config) if args.env_config else None
+    config = args.env_config
     players = {name: env_entry.baseline(name) for name in env_entry.baselines}
     rows = compare(env_entry, players, config, args.episodes, args.seed)
     print(f"{args.env}: {args.episodes} episodes, seeds {args.seed}..{args.seed + args.episodes - 1}")
@@ -47,7 +73,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from rllib_gnn.training.tuner import train
 
     results = train(experiment, resume=args.resume)
-    best = results.get_best_result()
+    try:
+        best = results.get_best_result()
+    except RuntimeError:  # no trial reported tune.metric (e.g. no episode ever ended)
+        print(f"rllib-gnn: no trial reported tune.metric {experiment['tune']['metric']!r}: "
+              f"no best checkpoint to evaluate (`rllib-gnn evaluate CHECKPOINT` takes any)",
+              file=sys.stderr)
+        return 0
     if best.checkpoint is not None and experiment["evaluation"]["episodes"] > 0:
         from rllib_gnn.service.evaluation import evaluate
         from rllib_gnn.service.tables import format_evaluation
@@ -62,9 +94,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from rllib_gnn.service.evaluation import evaluate
     from rllib_gnn.service.tables import format_evaluation
 
-    overrides = json.loads(args.env_config) if args.env_config else None
-    rows = evaluate(args.checkpoint, overrides, args.episodes, args.sample, args.seed, args.out,
-                    sampled=args.sampled)
+    rows = evaluate(args.checkpoint, args.env_config, args.episodes, args.sample, args.seed,
+                    args.out, sampled=args.sampled)
     print(format_evaluation(rows))
     return 0
 
@@ -93,15 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="compare a checkpoint's policy with the env's baselines")
     p.add_argument("checkpoint", help="a checkpoint dir written by `rllib-gnn train`")
-    p.add_argument("--env-config", default=None,
+    p.add_argument("--env-config", type=_json_object, default=None,
                    help="JSON overrides of the training env_config, e.g. larger graphs "
                         "(default: the experiment's evaluation.env_config)")
-    p.add_argument("--episodes", type=int, default=None, help="default: the experiment's")
-    p.add_argument("--sample", type=int, default=None, metavar="K",
+    p.add_argument("--episodes", type=_int_at_least(1), default=None,
+                   help="default: the experiment's")
+    p.add_argument("--sample", type=_int_at_least(0), default=None, metavar="K",
                    help="also report the best of K sampled rollouts per episode")
     p.add_argument("--sampled", action="store_true",
                    help="also report the policy sampling its actions instead of the argmax")
-    p.add_argument("--seed", type=int, default=0, help="first episode seed")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, help="first episode seed")
     p.add_argument("--out", default=None, help="folder for the JSON/CSV tables")
     p.set_defaults(func=_cmd_evaluate)
 
@@ -117,9 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="play an env's baselines on the same seeded episodes")
     p.add_argument("env", nargs="?", default="mvc", help="env name (see `rllib-gnn envs`)")
-    p.add_argument("--episodes", type=int, default=20)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--env-config", default=None, help="env config as JSON")
+    p.add_argument("--episodes", type=_int_at_least(1), default=20)
+    p.add_argument("--seed", type=_int_at_least(0), default=0, help="first episode seed")
+    p.add_argument("--env-config", type=_json_object, default=None, help="env config as JSON")
     p.set_defaults(func=_cmd_demo)
     return parser
 

@@ -3,17 +3,20 @@
 The env reports its metric in the final ``info`` of an episode (``envs.catalog`` names the
 key, and the key of its ratio to a reference when the env computes one). The callback
 logs both under ``env_runners/rllib_gnn/...``, averaged over the last 100 episodes like
-RLlib's own ``episode_return_mean``, so they reach Tune's results and TensorBoard.
+RLlib's own ``episode_return_mean``, so they reach Tune's results and TensorBoard;
+:func:`problem_result` lifts them to the trial result's ``rllib_gnn`` keys.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 from ray.rllib.callbacks.callbacks import RLlibCallback
 from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
 
-from envs.catalog import ENVS
+from envs.catalog import ENVS, EnvEntry
 from envs.team import team_final_info
 
 WINDOW = 100
@@ -41,3 +44,25 @@ class ProblemMetricsCallback(RLlibCallback):
             if key and isinstance(info.get(key), (int, float)):
                 metrics_logger.log_value(("rllib_gnn", key), float(info[key]), reduce="mean",
                                          window=WINDOW)
+
+
+def problem_result(entry: EnvEntry, runners: Mapping[str, Any], seconds: float
+                   ) -> dict[str, float]:
+    """The trial result's ``rllib_gnn`` dict from RLlib's ``env_runners`` result of one
+    iteration that took ``seconds``: ``metric`` and ``ratio`` as the callback averaged them,
+    and ``env_steps_per_s``.
+
+    A key with nothing to report is left out, never NaN: the ratio of an env that computes
+    none (no ``env_config.reference``, or no ratio at all), and either before the first
+    episode ends. (A NaN would be logged as if measured: TensorBoard warns about it, and
+    a NaN ratio looks like a failed run.)
+    """
+    logged = runners.get("rllib_gnn", {})
+    out = {}
+    for name, key in (("metric", entry.metric), ("ratio", entry.ratio)):
+        value = logged.get(key) if key else None
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            out[name] = float(value)
+    steps = runners.get("num_env_steps_sampled", 0)
+    out["env_steps_per_s"] = steps / seconds if seconds > 0 else 0.0
+    return out

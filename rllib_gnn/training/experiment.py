@@ -42,91 +42,55 @@ Schema (every top-level key; ``env`` is the only required one)::
       mode: min
       max_concurrent_trials: 1
 
-:func:`load_experiment` validates everything it can before Ray starts and reports every
-problem at once, one line each, naming the key and what is allowed.
+:func:`load_experiment` validates the whole file before Ray starts and reports every
+problem at once, one line each, naming the key, the value and what is allowed: the
+experiment's own sections here, the AlgorithmConfig sections (types, ranges, RLlib's own
+``validate()``) in :mod:`~rllib_gnn.training.algorithm_validation`, the ``tune`` section,
+its scheduler and every sweep path and value in :mod:`~rllib_gnn.training.sweeps`; the
+keys and defaults are :mod:`~rllib_gnn.training.schema`'s.
 """
 
 from __future__ import annotations
 
 import copy
-import inspect
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
-from ray._common.deprecation import DEPRECATED_VALUE  # what RLlib marks retired kwargs with
 
 from rllib_gnn.nn.model_config import validate_model_config
+from rllib_gnn.training.algorithm_validation import algorithm_problems
+from rllib_gnn.training.schema import (
+    ALGORITHMS,
+    DEFAULTS,
+    OPTIONAL_SECTIONS,
+    POLICY_SHARING,
+    SECTION_KEYS,
+    TOP_LEVEL,
+    ExperimentError,
+    above,
+    at_least,
+    check_type,
+    is_number,
+    range_problems,
+    set_path,
+)
+from rllib_gnn.training.sweeps import metric_problem, sweep_problems, tune_problems
 
 #: The experiment dict beside a checkpoint's weights: all ``rllib-gnn evaluate`` needs.
 EXPERIMENT_FILE = "experiment.json"
-ALGORITHMS = ("PPO", "APPO", "IMPALA")
-SAMPLERS = ("grid", "choice", "uniform", "loguniform", "randint")
-SCHEDULERS = ("fifo", "asha", "pbt")
-TOP_LEVEL = ("name", "algorithm", "env", "env_config", "model", "training", "env_runners",
-             "learners", "resources", "fault_tolerance", "failure", "multi_agent", "stop",
-             "evaluation", "checkpoint", "storage", "seed", "pretrain", "tune")
-POLICY_SHARING = ("shared", "per_agent")
-SECTION_KEYS = {
-    "multi_agent": {"policies": str},
-    "failure": {"max_failures": int},
-    "evaluation": {"env_config": dict, "episodes": int, "sample": int},
-    "checkpoint": {"frequency": int, "at_end": bool, "keep": (int, type(None))},
-    "tune": {"param_space": dict, "num_samples": int, "scheduler": dict, "metric": str,
-             "mode": str, "max_concurrent_trials": int},
-    "pretrain": {"imitate": str, "episodes": int, "epochs": int, "lr": float,
-                 "minibatch_size": int, "value_coeff": (int, float)},
+#: Number ranges of the experiment's own sections (``tune``'s: :mod:`.sweeps`).
+OWN_RANGES = {
+    "evaluation": {"episodes": at_least(0), "sample": at_least(0)},
+    "checkpoint": {"frequency": at_least(0), "keep": at_least(1, nullable=True)},
+    "failure": {"max_failures": at_least(-1)},
+    "pretrain": {"episodes": at_least(1), "epochs": at_least(1), "minibatch_size": at_least(1),
+                 "lr": above(0), "value_coeff": at_least(0)},
 }
-#: Sections absent unless the file has them; then filled with these defaults.
-OPTIONAL_SECTIONS: dict[str, dict[str, Any]] = {
-    "pretrain": {"episodes": 100, "epochs": 10, "lr": 0.001, "minibatch_size": 256,
-                 "value_coeff": 1.0},
-}
-DEFAULTS: dict[str, Any] = {
-    "algorithm": "PPO",
-    "env_config": {},
-    "model": {},
-    "training": {},
-    "env_runners": {"num_env_runners": 0, "num_envs_per_env_runner": 8},
-    "learners": {},
-    "resources": {},
-    "multi_agent": {"policies": "shared"},
-    "fault_tolerance": {"restart_failed_env_runners": True,
-                        "delay_between_env_runner_restarts_s": 1.0},
-    "failure": {"max_failures": 2},
-    "stop": {"training_iteration": 10},
-    "evaluation": {"env_config": {}, "episodes": 100, "sample": 0},
-    "checkpoint": {"frequency": 5, "at_end": True, "keep": None},
-    "storage": "./results",
-    "seed": 0,
-    "tune": {"param_space": {}, "num_samples": 1, "scheduler": {"type": "fifo"},
-             "metric": "env_runners/episode_return_mean", "mode": "max",
-             "max_concurrent_trials": 1},
-}
-
-
-class ExperimentError(ValueError):
-    """An experiment file with one or more problems (one line each)."""
-
-    def __init__(self, problems: list[str], source: str = "experiment") -> None:
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems) if len(problems) == 1 else
-                         f"{source} has {len(problems)} problems:\n  " + "\n  ".join(problems))
 
 
 # --------------------------------------------------------------------------- dotted paths
-def set_path(tree: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``tree["a"]["b"] = value`` for ``path="a.b"``, creating dicts on the way."""
-    *parents, leaf = path.split(".")
-    node = tree
-    for part in parents:
-        node = node.setdefault(part, {})
-        if not isinstance(node, dict):
-            raise ExperimentError([f"{path}: {part!r} is not a section, cannot set {leaf!r}"])
-    node[leaf] = value
-
-
 def parse_overrides(items: Iterable[str]) -> list[tuple[str, Any]]:
     """``["model.hidden=64", "stop.training_iteration=2"]`` -> [(path, YAML-parsed value)]."""
     out = []
@@ -201,30 +165,6 @@ def evaluation_env_config(experiment: Mapping[str, Any],
 
 
 # --------------------------------------------------------------------------- validation
-def _type_name(kind: Any) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
-
-
-def _check_type(problems: list[str], key: str, value: Any, kind: Any) -> bool:
-    ok = isinstance(value, kind) and not (isinstance(value, bool) and kind in (int, float))
-    if not ok:
-        problems.append(f"{key} must be {_type_name(kind)}, got {value!r}")
-    return ok
-
-
-def _method_keys(config_class: type, method: str) -> set[str]:
-    """Keyword arguments an AlgorithmConfig method takes, over the class hierarchy."""
-    keys: set[str] = set()
-    for cls in config_class.__mro__:
-        fn = cls.__dict__.get(method)
-        if fn is not None:
-            keys |= {p.name for p in inspect.signature(fn).parameters.values()
-                     if (p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD)
-                     and p.default is not DEPRECATED_VALUE} - {"self"}
-    return keys
-
-
 def algorithm_config_class(algorithm: str) -> type:
     """The AlgorithmConfig class of an algorithm name
     (:mod:`rllib_gnn.training.algorithm_configs`)."""
@@ -234,151 +174,108 @@ def algorithm_config_class(algorithm: str) -> type:
 
 
 def validate(exp: Mapping[str, Any]) -> list[str]:
-    """Every problem of a defaults-filled experiment dict, one line each."""
+    """Every problem of a defaults-filled experiment dict, one line each: its own keys,
+    the AlgorithmConfig sections (:mod:`.algorithm_validation`), the env, the model, the
+    ``tune`` section and every sweep value (:mod:`.sweeps`)."""
+    problems = _problems(exp)
+    if _readable(exp):
+        problems += sweep_problems(exp, _problems, problems)
+    return problems
+
+
+def _readable(exp: Mapping[str, Any]) -> bool:
+    """Whether every section is a dict and ``env`` is given (the checks read inside)."""
+    return "env" in exp and all(isinstance(exp.get(key), dict) for key in (
+        "env_config", "model", "training", "env_runners", "learners", "resources",
+        "fault_tolerance", "failure", "multi_agent", "stop", "evaluation", "checkpoint",
+        "tune")) and isinstance(exp.get("pretrain"), (dict, type(None)))
+
+
+def _problems(exp: Mapping[str, Any]) -> list[str]:
+    """Every problem of ``exp`` but those of its sweep values."""
+    problems = _top_level_problems(exp)
+    if not _readable(exp):
+        return problems  # the checks below read inside every section
+    for section, keys in SECTION_KEYS.items():
+        for key, value in (exp.get(section) or {}).items():
+            if key not in keys:
+                problems.append(f"unknown key {section}.{key}; allowed: {sorted(keys)}")
+            elif check_type(problems, f"{section}.{key}", value, keys[key]):
+                problems += range_problems(section, {key: value}, OWN_RANGES.get(section, {}))
+    for key, value in exp["stop"].items():
+        if not is_number(value):
+            problems.append(f"stop.{key} must be a number, got {value!r}")
+    if exp["multi_agent"].get("policies") not in POLICY_SHARING:
+        problems.append(f"multi_agent.policies must be one of {list(POLICY_SHARING)}, got "
+                        f"{exp['multi_agent'].get('policies')!r}")
+    if exp["algorithm"] in ALGORITHMS:
+        problems += algorithm_problems(exp)
+    problems += _validate_env_and_model(exp)
+    return problems + tune_problems(exp["tune"])
+
+
+def _top_level_problems(exp: Mapping[str, Any]) -> list[str]:
     problems: list[str] = []
     unknown = sorted(set(exp) - set(TOP_LEVEL))
     if unknown:
         problems.append(f"unknown key(s) {unknown}; allowed: {list(TOP_LEVEL)}")
     if "env" not in exp:
         problems.append("env is required: one of the names `rllib-gnn envs` lists")
-    _check_type(problems, "name", exp.get("name"), str)
+    check_type(problems, "name", exp.get("name"), str)
     if exp.get("algorithm") not in ALGORITHMS:
         problems.append(f"algorithm must be one of {list(ALGORITHMS)}, got {exp.get('algorithm')!r}")
-    _check_type(problems, "storage", exp.get("storage"), str)
-    _check_type(problems, "seed", exp.get("seed"), int)
-    sections_ok = [_check_type(problems, key, exp.get(key), dict)
-                   for key in ("env_config", "model", "training", "env_runners", "learners",
-                               "resources", "fault_tolerance", "failure", "multi_agent", "stop",
-                               "evaluation", "checkpoint", "tune")]
-    sections_ok.append(_check_type(problems, "pretrain", exp.get("pretrain"), (dict, type(None))))
-    if not all(sections_ok) or "env" not in exp:
-        return problems  # the checks below read inside every section
-
-    for section, keys in SECTION_KEYS.items():
-        for key, value in (exp.get(section) or {}).items():
-            if key not in keys:
-                problems.append(f"unknown key {section}.{key}; allowed: {sorted(keys)}")
-            else:
-                _check_type(problems, f"{section}.{key}", value, keys[key])
-    for key, value in exp["stop"].items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            problems.append(f"stop.{key} must be a number, got {value!r}")
-    if exp["multi_agent"].get("policies") not in POLICY_SHARING:
-        problems.append(f"multi_agent.policies must be one of {list(POLICY_SHARING)}, got "
-                        f"{exp['multi_agent'].get('policies')!r}")
-    problems += _validate_tune(exp)
-    if exp["algorithm"] in ALGORITHMS:
-        problems += _validate_algorithm_sections(exp)
-    problems += _validate_env_and_model(exp)
+    check_type(problems, "storage", exp.get("storage"), str)
+    if check_type(problems, "seed", exp.get("seed"), int) and exp["seed"] < 0:
+        problems.append(f"seed must be >= 0, got {exp['seed']}")
+    for key in ("env_config", "model", "training", "env_runners", "learners", "resources",
+                "fault_tolerance", "failure", "multi_agent", "stop", "evaluation", "checkpoint",
+                "tune"):
+        check_type(problems, key, exp.get(key), dict)
+    check_type(problems, "pretrain", exp.get("pretrain"), (dict, type(None)))
     return problems
-
-
-def _validate_algorithm_sections(exp: Mapping[str, Any]) -> list[str]:
-    problems = []
-    config_class = algorithm_config_class(exp["algorithm"])
-    for section in ("training", "env_runners", "learners", "resources", "fault_tolerance"):
-        allowed = _method_keys(config_class, section)
-        for key in exp[section]:
-            if key not in allowed:
-                problems.append(f"unknown key {section}.{key} for {exp['algorithm']}; allowed: "
-                                f"{sorted(allowed)}")
-    return problems
-
-
-def _validate_tune(exp: Mapping[str, Any]) -> list[str]:
-    problems = []
-    tune = exp["tune"]
-    if tune.get("mode") not in ("min", "max"):
-        problems.append(f"tune.mode must be 'min' or 'max', got {tune.get('mode')!r}")
-    scheduler = tune.get("scheduler", {})
-    if isinstance(scheduler, dict) and scheduler.get("type", "fifo") not in SCHEDULERS:
-        problems.append(f"tune.scheduler.type must be one of {list(SCHEDULERS)}, got "
-                        f"{scheduler.get('type')!r}")
-    for path, spec in (tune.get("param_space") or {}).items():
-        where = f"tune.param_space.{path}"
-        if path.split(".")[0] not in TOP_LEVEL or path.split(".")[0] in ("tune", "name"):
-            problems.append(f"{where}: a sweep path starts with one of "
-                            f"{[k for k in TOP_LEVEL if k not in ('tune', 'name')]}")
-            continue
-        if path.startswith("pretrain.") and not isinstance(exp.get("pretrain"), dict):
-            problems.append(f"{where}: sweeps a key of pretrain, but the experiment has no "
-                            f"pretrain section (add one with pretrain.imitate)")
-            continue
-        if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in SAMPLERS:
-            problems.append(f"{where} must be one of {{{'|'.join(SAMPLERS)}: ...}}, got {spec!r}")
-            continue
-        kind, values = next(iter(spec.items()))
-        if not isinstance(values, list) or not values:
-            problems.append(f"{where}.{kind} must be a non-empty list, got {values!r}")
-        elif kind in ("uniform", "loguniform", "randint") and (
-                len(values) != 2 or not all(isinstance(v, (int, float)) for v in values)
-                or values[0] >= values[1]):
-            problems.append(f"{where}.{kind} must be [low, high] with low < high, got {values!r}")
-    return problems
-
-
-def _sweep_variants(exp: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The experiment once per value of every grid/choice sweep path (to validate each)."""
-    variants = [copy.deepcopy(dict(exp))]
-    for path, spec in exp["tune"].get("param_space", {}).items():
-        kind, values = next(iter(spec.items()))
-        if kind not in ("grid", "choice"):
-            continue
-        expanded = []
-        for variant in variants[:8]:  # bounded: validation, not enumeration
-            for value in values:
-                v = copy.deepcopy(variant)
-                set_path(v, path, value)
-                expanded.append(v)
-        variants = expanded
-    return variants
 
 
 def _validate_pretrain(exp: Mapping[str, Any]) -> list[str]:
-    """The ``pretrain`` section's baseline and ranges (its keys' types are checked already)."""
+    """The ``pretrain`` section's baseline (its keys' types and ranges are checked already)."""
     from envs.catalog import ENVS
 
     section = exp.get("pretrain")
     if not isinstance(section, dict):
         return []
-    problems = []
     baselines = list(ENVS[exp["env"]].baselines)
     if "imitate" not in section:
-        problems.append(f"pretrain.imitate is required: the baseline of env {exp['env']!r} "
-                        f"to imitate, one of {baselines}")
-    elif isinstance(section["imitate"], str) and section["imitate"] not in baselines:
-        problems.append(f"pretrain.imitate: env {exp['env']!r} has no baseline "
-                        f"{section['imitate']!r}; its baselines: {baselines}")
-    for key, low, strict in (("episodes", 1, False), ("epochs", 1, False),
-                             ("minibatch_size", 1, False), ("lr", 0, True),
-                             ("value_coeff", 0, False)):
-        value = section.get(key)
-        if (isinstance(value, (int, float)) and not isinstance(value, bool)
-                and (value <= low if strict else value < low)):
-            problems.append(f"pretrain.{key} must be {'>' if strict else '>='} {low}, "
-                            f"got {value!r}")
-    return problems
+        return [f"pretrain.imitate is required: the baseline of env {exp['env']!r} to "
+                f"imitate, one of {baselines}"]
+    if isinstance(section["imitate"], str) and section["imitate"] not in baselines:
+        return [f"pretrain.imitate: env {exp['env']!r} has no baseline "
+                f"{section['imitate']!r}; its baselines: {baselines}"]
+    return []
 
 
 def _validate_env_and_model(exp: Mapping[str, Any]) -> list[str]:
-    """Build each swept variant's env once and validate its model config and its
-    ``pretrain`` section against it."""
+    """Build the env from ``env_config`` and from the evaluation's env config; check the
+    model config, ``tune.metric`` against the env and the ``pretrain`` section."""
     from envs.catalog import ENVS
 
     if exp["env"] not in ENVS:
         return [f"env must be one of {list(ENVS)}, got {exp['env']!r}"]
+    entry = ENVS[exp["env"]]
     problems: list[str] = []
-    for variant in _sweep_variants(exp):
-        for key, config in (("env_config", variant["env_config"]),
-                            ("evaluation.env_config",
-                             evaluation_env_config(variant, variant["evaluation"]["env_config"]))):
-            try:
-                ENVS[variant["env"]].make(config)
-            except (ValueError, TypeError) as err:
-                problems.append(f"{key}: {err}")
+    configs = [("env_config", exp["env_config"])]
+    if isinstance(exp["evaluation"].get("env_config"), dict):
+        configs.append(("evaluation.env_config",
+                        evaluation_env_config(exp, exp["evaluation"]["env_config"])))
+    for key, config in configs:
         try:
-            validate_model_config(variant["model"])
-        except ValueError as err:
-            problems.append(f"model: {err}")
-        problems += _validate_pretrain(variant)
-    return sorted(set(problems), key=problems.index)
+            env = entry.make(config)
+        except (ValueError, TypeError) as err:
+            problems.append(f"{key}: {err}")
+            continue
+        if key == "env_config":
+            problem = metric_problem(exp["tune"], entry.ratio, env)
+            problems += [problem] if problem else []
+    try:
+        validate_model_config(exp["model"])
+    except ValueError as err:
+        problems.append(f"model: {err}")
+    return problems + _validate_pretrain(exp)

@@ -21,6 +21,7 @@ from ray import tune
 
 from envs.catalog import ENVS
 from rllib_gnn.training.algorithm import build_algorithm_config
+from rllib_gnn.training.callbacks import problem_result
 from rllib_gnn.training.experiment import EXPERIMENT_FILE
 from rllib_gnn.training.files import write_json_atomic
 from rllib_gnn.training.imitation import pretrained_modules
@@ -74,14 +75,7 @@ class ExperimentTrainable(tune.Trainable):
         start = time.perf_counter()
         result = self.algo.train()
         seconds = time.perf_counter() - start
-        runners = result.get("env_runners", {})
-        problem = runners.get("rllib_gnn", {})
-        steps = runners.get("num_env_steps_sampled", 0)
-        result["rllib_gnn"] = {
-            "metric": problem.get(self._entry.metric, float("nan")),
-            "ratio": problem.get(self._entry.ratio, float("nan")) if self._entry.ratio else float("nan"),
-            "env_steps_per_s": steps / seconds if seconds > 0 else 0.0,
-        }
+        result["rllib_gnn"] = problem_result(self._entry, result.get("env_runners", {}), seconds)
         clip = getattr(self.algo.config, "vf_clip_param", None)
         if clip is not None and not self._warned_clamp:
             warning = clamped_value_losses(result.get("learners", {}), clip)

@@ -50,6 +50,9 @@ def make_scheduler(tune_section: dict[str, Any]):
     if kind == "asha":
         return ASHAScheduler(time_attr="training_iteration", **params)
     if kind == "pbt":
+        # A result lacks rllib_gnn/metric until an episode has ended (rllib_gnn/ratio: where
+        # the env computes none); PBT then waits instead of failing the trial.
+        params.setdefault("require_attrs", False)
         mutations: dict[str, Any] = {}
         for path, spec in params.pop("hyperparam_mutations", {}).items():
             set_path(mutations, path, _sampler(spec))
@@ -145,6 +148,10 @@ def train(experiment: dict[str, Any], resume: bool = False):
     # soon after a trial checkpoint would resume from an older one. The state is small:
     # snapshot it every second.
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
+    # Results leave out metrics nothing measured yet (RLlib's episode_return_mean and our
+    # rllib_gnn/metric before the first episode ends) instead of reporting NaN; Tune's
+    # strict check would fail such a trial. The experiment's validation checks tune.metric.
+    os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
     start_ray()
     print(f"results and checkpoints: {run_dir(experiment)}", flush=True)
     results = build_tuner(experiment, resume).fit()

@@ -213,3 +213,32 @@ def test_resize_keeps_weights_and_rejects_a_fixed_head_of_another_size():
                          "action_mask": spaces.Box(0, 1, (6,), np.int8)})
     with pytest.raises(ValueError, match="do not fit the new spaces"):
         resize_module(module, space, spaces.Discrete(6))
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda obs: obs.update(x=obs["x"][:4]),
+     "obs['x'] has shape (4, 3); the module's observation space expects (5, 3)"),
+    (lambda obs: obs.pop("node_mask"), "missing: ['node_mask']"),
+    (lambda obs: obs.update(colour=np.zeros(3)), "unexpected: ['colour']"),
+    (lambda obs: obs.update(edge_index=obs["edge_index"].astype(np.float64)),
+     "obs['edge_index'] has dtype float64; the module's observation space expects int64"),
+    (lambda obs: obs["state"].update(x=np.zeros((5, 9), np.float32)),
+     "obs['state']['x'] has shape (5, 9); the module's observation space expects (5, 4)"),
+])
+def test_compute_action_names_the_key_that_does_not_fit_the_space(arrays, change, expected):
+    spec = make_spec("neighbour", state=True)
+    module = build_module(spec, head="neighbour", critic="central")
+    obs = make_obs(spec, "neighbour", arrays)
+    change(obs)
+    with pytest.raises(ValueError) as err:
+        compute_action(module, obs)
+    assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def test_compute_action_casts_arrays_of_the_same_kind(arrays):
+    """Python lists and wider dtypes of the same kind (JSON, float64 features) are fine."""
+    spec = make_spec("node")
+    module = build_module(spec, encoder="sage", head="node")
+    obs = make_obs(spec, "node", arrays)
+    plain = {k: np.asarray(v).tolist() for k, v in obs.items()}
+    assert compute_action(module, plain)[0] == compute_action(module, obs)[0]

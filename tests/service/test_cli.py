@@ -62,6 +62,27 @@ def test_several_problems_are_reported_together(tmp_path, capsys):
     assert "3 problems" in err and "colour" in err and "lstm" in err and "seed" in err
 
 
+@pytest.mark.parametrize("argv, expected", [
+    (["demo", "mvc", "--episodes", "0"], "argument --episodes: must be an integer >= 1, got 0"),
+    (["demo", "mvc", "--episodes", "-3"], "argument --episodes: must be an integer >= 1"),
+    (["demo", "mvc", "--episodes", "many"], "must be an integer >= 1, got 'many'"),
+    (["demo", "mvc", "--seed", "-1"], "argument --seed: must be an integer >= 0, got -1"),
+    (["demo", "mvc", "--env-config", "[1, 2]"], "argument --env-config: must be a JSON object"),
+    (["evaluate", "ckpt", "--env-config", "[1,2]"],
+     "argument --env-config: must be a JSON object such as '{\"max_nodes\": 50}', got '[1,2]'"),
+    (["evaluate", "ckpt", "--env-config", "{max_nodes: 5}"],
+     "argument --env-config: not valid JSON (Expecting property name"),
+    (["evaluate", "ckpt", "--episodes", "0"], "argument --episodes: must be an integer >= 1"),
+    (["evaluate", "ckpt", "--sample", "-2"], "argument --sample: must be an integer >= 0"),
+])
+def test_bad_arguments_are_refused_by_the_parser(capsys, argv, expected):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+
+
 def test_set_overrides_reach_the_experiment(tmp_path):
     from rllib_gnn.training.experiment import load_experiment
 
@@ -96,6 +117,8 @@ def test_train_then_evaluate_larger_graphs_then_report(ray_session, tmp_path, ca
     rows = _progress(run_dir)
     assert [r["training_iteration"] for r in rows] == ["1"]
     assert float(rows[0]["rllib_gnn/env_steps_per_s"]) > 0
+    # TINY has no env_config.reference: no ratio is computed, so none is logged (never NaN)
+    assert "rllib_gnn/ratio" not in rows[0] and float(rows[0]["rllib_gnn/metric"]) > 0
 
     # The same weights on graphs ~7x larger than any training graph.
     assert main(["evaluate", str(checkpoint), "--episodes", "2", "--env-config",
@@ -111,6 +134,7 @@ def test_train_then_evaluate_larger_graphs_then_report(ray_session, tmp_path, ca
     written = [Path(line) for line in capsys.readouterr().out.split()]
     names = {p.name for p in written}
     assert {"report.html", "evaluation.md"} <= names
+    assert "curves_rllib_gnn_metric.png" in names and not any("ratio" in n for n in names)
     assert all(p.exists() and p.stat().st_size > 0 for p in written)
 
 

@@ -58,3 +58,37 @@ def test_clamped_value_losses_names_the_modules_above_vf_clip_param():
     assert "vf_clip_param=10" in warning and "shared 42" in warning
     assert "agent_1" not in warning
     assert clamped_value_losses(learners, 1000.0) is None
+
+
+def test_problem_result_leaves_out_what_nothing_measured_never_nan():
+    from envs.catalog import ENVS
+    from rllib_gnn.training.callbacks import problem_result
+
+    mvc, patrol = ENVS["mvc"], ENVS["patrol"]
+    runners = {"rllib_gnn": {"cover_weight": 4.5, "cover_ratio": 1.1},
+               "num_env_steps_sampled": 200}
+    assert problem_result(mvc, runners, 2.0) == {"metric": 4.5, "ratio": 1.1,
+                                                 "env_steps_per_s": 100.0}
+    # no env_config.reference: the env logs no ratio; no episode ended yet: no metric
+    assert problem_result(mvc, {"rllib_gnn": {"cover_weight": 4.5}}, 1.0) == {
+        "metric": 4.5, "env_steps_per_s": 0.0}
+    assert problem_result(mvc, {}, 0.0) == {"env_steps_per_s": 0.0}
+    assert problem_result(mvc, {"rllib_gnn": {"cover_weight": float("nan"),
+                                              "cover_ratio": float("inf")}}, 1.0) == {
+        "env_steps_per_s": 0.0}
+    assert "ratio" not in problem_result(patrol, {"rllib_gnn": {"avg_idleness": 3.0}}, 1.0)
+
+
+def test_progress_lines_cope_with_absent_metrics(capsys):
+    from types import SimpleNamespace
+
+    from rllib_gnn.training.tuner import ProgressLines
+
+    lines = ProgressLines("cover_weight")
+    trial = SimpleNamespace(trial_id="t0")
+    lines.on_trial_result(1, [], trial, {"training_iteration": 1, "time_total_s": 2.0,
+                                         "rllib_gnn": {"env_steps_per_s": 10.0}})
+    lines.on_trial_result(2, [], trial, {})
+    first, second = capsys.readouterr().out.splitlines()
+    assert "return n/a  cover_weight n/a  ratio n/a  env steps/s 10" in first
+    assert "iter    ?" in second and "env steps/s n/a" in second

@@ -1,0 +1,140 @@
+"""The experiment's AlgorithmConfig sections (``training``, ``env_runners``, ``learners``,
+``resources``, ``fault_tolerance``) checked before Ray starts, every problem one line.
+
+Three passes, each on what the previous ones let through, so that no problem is reported
+twice:
+
+1. every key on its own (:func:`~rllib_gnn.training.algorithm_keys.key_problems`): known to
+   the algorithm, its type, its range; then through its RLlib setter alone (RLlib checks
+   some values there, e.g. ``batch_mode``);
+2. the batch sizes together: ``minibatch_size <= train_batch_size_per_learner``;
+3. RLlib's own checks of the whole config: ``Algorithm.default_resource_request``, which is
+   what Tune's driver calls first with a trial's config, runs ``AlgorithmConfig.validate()``
+   (and the evaluation config's) and builds the placement group's bundles. A plain
+   AlgorithmConfig needs no Ray for that (no env, no module, no actor is built), and RLlib
+   raises at its first problem only: each error's message names the keys it is about in
+   backticks, so those keys are reported, dropped and the rest validated again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import warnings
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from rllib_gnn.training.algorithm_keys import key_problems, method_keys
+from rllib_gnn.training.schema import ALGORITHM_SECTIONS
+
+__all__ = ["algorithm_problems"]
+
+#: RLlib's setters in the order ``build_algorithm_config`` calls them.
+SETTER_ORDER = ("env_runners", "learners", "resources", "fault_tolerance", "training")
+
+Given = dict[tuple[str, str], Any]  # (section, key) -> value, the keys still in play
+
+
+def algorithm_problems(exp: Mapping[str, Any]) -> list[str]:
+    """Every problem of the experiment's AlgorithmConfig sections, one line each
+    (``exp["algorithm"]`` must be a known algorithm, the sections dicts)."""
+    from rllib_gnn.training.algorithm_configs import CONFIG_CLASSES
+
+    config_class = CONFIG_CLASSES[exp["algorithm"]]
+    problems: list[str] = []
+    given: Given = {}
+    for section in ALGORITHM_SECTIONS:
+        allowed = method_keys(config_class, section)
+        for key, value in exp[section].items():
+            if key not in allowed:
+                problems.append(f"unknown key {section}.{key} for {exp['algorithm']}; "
+                                f"allowed: {sorted(allowed)}")
+                continue
+            found = key_problems(config_class, section, key, value)
+            problems += found
+            if not found:
+                given[(section, key)] = value
+    with _quiet_rllib():
+        problems += _setter_problems(config_class, given)
+        problems += _batch_problems(_build(config_class, given), given)
+        problems += _validate_problems(config_class, given)
+    return problems
+
+
+@contextlib.contextmanager
+def _quiet_rllib() -> Iterator[None]:
+    """RLlib's warnings and log lines muted (its validate() logs the new API stack notice,
+    which the trial logs anyway)."""
+    disabled = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(disabled)
+
+
+def _message(err: BaseException) -> str:
+    """RLlib's error as one line, without its "To suppress all validation errors" advice."""
+    text = str(err).split("\nTo suppress all validation errors")[0]
+    return " ".join(text.split()) or type(err).__name__
+
+
+def _build(config_class: type, given: Given):
+    """A fresh AlgorithmConfig with ``given`` set through RLlib's setters."""
+    config = config_class()
+    for section in SETTER_ORDER:
+        kwargs = {key: value for (s, key), value in given.items() if s == section}
+        if kwargs:
+            getattr(config, section)(**kwargs)
+    return config
+
+
+def _setter_problems(config_class: type, given: Given) -> list[str]:
+    """Each key through its RLlib setter alone; a refused key leaves ``given``."""
+    problems = []
+    for (section, key), value in list(given.items()):
+        try:
+            getattr(config_class(), section)(**{key: value})
+        except Exception as err:  # RLlib's setters raise ValueError, TypeError, ...
+            problems.append(f"{section}.{key}: RLlib refuses {value!r}: {_message(err)}")
+            del given[(section, key)]
+    return problems
+
+
+def _batch_problems(config, given: Given) -> list[str]:
+    """``minibatch_size`` (when set) at most the per-learner train batch; the keys of a
+    problem leave ``given`` (RLlib would report it once more)."""
+    minibatch, batch = config.minibatch_size, config.train_batch_size_per_learner
+    if not isinstance(minibatch, int) or not isinstance(batch, int) or minibatch <= batch:
+        return []
+    involved = [("training", k) for k in ("minibatch_size", "train_batch_size_per_learner",
+                                          "train_batch_size") if ("training", k) in given]
+    for section_key in involved:
+        del given[section_key]
+    origin = "" if ("training", "minibatch_size") in involved else "RLlib's default "
+    return [f"training.minibatch_size ({origin}{minibatch}) must be <= "
+            f"training.train_batch_size_per_learner ({batch}): a minibatch is drawn from "
+            f"each learner's train batch"]
+
+
+def _validate_problems(config_class: type, given: Given) -> list[str]:
+    """RLlib's validate() and resource bundles on ``given``, each error's keys reported and
+    dropped until it passes (or an error names none of the keys given)."""
+    problems = []
+    while True:
+        try:
+            config = _build(config_class, given)
+            config.algo_class.default_resource_request(config)
+            return problems
+        except Exception as err:  # RLlib raises ValueError mostly, TypeError on odd values
+            named = set(re.findall(r"`(\w+)`", str(err)))
+            blamed = [sk for sk in given if sk[1] in named]
+            where = ", ".join(f"{s}.{k}" for s, k in blamed) or "the algorithm config"
+            problems.append(f"{where}: RLlib refuses it: {_message(err)}")
+            if not blamed:
+                return problems
+            for section_key in blamed:
+                del given[section_key]
