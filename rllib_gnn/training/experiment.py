@@ -59,6 +59,7 @@ from typing import Any
 
 import yaml
 
+from envs.graphs import absolute_files
 from rllib_gnn.nn.model_config import validate_model_config
 from rllib_gnn.training.algorithm_validation import algorithm_problems
 from rllib_gnn.training.schema import (
@@ -139,7 +140,19 @@ def resolve_experiment(raw: Mapping[str, Any], source: str = "experiment") -> di
     if problems:
         raise ExperimentError(problems, source)
     exp["model"] = validate_model_config(exp["model"]).to_dict()  # every key, resolved once
+    for section in (exp, exp["evaluation"]):
+        section["env_config"] = frozen_graph_files(section["env_config"])
     return exp
+
+
+def frozen_graph_files(env_config: Mapping[str, Any]) -> dict[str, Any]:
+    """``env_config`` with the relative paths of ``graphs.files`` made absolute against the
+    current directory: Tune runs each trial in a directory of its own, and a checkpoint's
+    ``experiment.json`` then finds the files from anywhere."""
+    graphs = env_config.get("graphs")
+    if not (isinstance(graphs, Mapping) and "files" in graphs):
+        return dict(env_config)
+    return {**env_config, "graphs": absolute_files(graphs)}
 
 
 SIZE_LIMIT_KEYS = ("max_nodes", "max_edges", "max_degree")

@@ -171,3 +171,20 @@ def test_resume_after_the_driver_is_killed_continues_the_iteration_count(ray_ses
 def test_resume_without_a_run_says_so(tmp_path, capsys):
     assert main(["train", str(_write(tmp_path, "never", TINY)), "--resume"]) == 2
     assert "no run to resume" in capsys.readouterr().err
+
+
+def test_train_on_graph_files_given_by_relative_paths(ray_session, tmp_path, capsys, monkeypatch):
+    # Tune runs each trial in a directory of its own: the relative paths of graphs.files are
+    # made absolute against the directory `train` starts in, before Ray sees them.
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    files = {"files": ["examples/graphs/*.graphml", "examples/graphs/*.gml"]}
+    experiment = {**TINY, "env_config": {"graphs": files},
+                  "evaluation": {"env_config": {}, "episodes": 2}}
+    assert main(["train", str(_write(tmp_path, "own", experiment))]) == 0
+    out = capsys.readouterr().out
+    assert "policy" in out and "exact" in out
+    [checkpoint] = list((tmp_path / "results" / "own").glob("*/checkpoint_*"))
+    saved = json.loads((checkpoint / "experiment.json").read_text())["env_config"]["graphs"]
+    assert all(Path(f).is_absolute() for f in saved["files"])
+    monkeypatch.chdir(tmp_path)  # the checkpoint finds its graphs from anywhere
+    assert main(["evaluate", str(checkpoint), "--episodes", "2"]) == 0

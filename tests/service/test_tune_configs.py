@@ -6,7 +6,8 @@ import pytest
 
 from rllib_gnn.training.experiment import load_experiment
 
-CONFIGS = sorted((Path(__file__).resolve().parents[2] / "tune_configs").glob("*.yaml"))
+ROOT = Path(__file__).resolve().parents[2]
+CONFIGS = sorted((ROOT / "tune_configs").glob("*.yaml"))
 
 
 def test_there_are_experiment_files():
@@ -14,7 +15,8 @@ def test_there_are_experiment_files():
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
-def test_experiment_file_validates(path):
+def test_experiment_file_validates(path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the shipped files name graph files from the repository's root
     experiment = load_experiment(path)
     assert experiment["name"] == path.stem
     assert experiment["stop"], "an experiment without a stop criterion runs forever"
