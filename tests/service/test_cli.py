@@ -188,3 +188,12 @@ def test_train_on_graph_files_given_by_relative_paths(ray_session, tmp_path, cap
     assert all(Path(f).is_absolute() for f in saved["files"])
     monkeypatch.chdir(tmp_path)  # the checkpoint finds its graphs from anywhere
     assert main(["evaluate", str(checkpoint), "--episodes", "2"]) == 0
+
+
+@pytest.mark.parametrize("pattern", ["*.graphml", "*.gml", "*.json", "*.edgelist"])
+def test_each_graph_file_format_through_env_config_json(pattern, capsys, monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    config = json.dumps({"graphs": {"files": f"examples/graphs/{pattern}"}})
+    assert main(["demo", "mvc", "--episodes", "2", "--env-config", config]) == 0
+    table = capsys.readouterr().out
+    assert "exact" in table and "greedy" in table and "ratio_to_exact" in table
