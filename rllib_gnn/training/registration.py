@@ -1,7 +1,7 @@
 """Register every env of ``envs.catalog`` with Ray Tune under its catalog name.
 
 Single-agent envs register as they are; multi-agent (PettingZoo) envs are wrapped in
-RLlib's ``ParallelPettingZooEnv`` so that RLlib's multi-agent API drives them.
+:class:`TeamEnv`, RLlib's ``ParallelPettingZooEnv`` with the episode's end told right.
 """
 
 from __future__ import annotations
@@ -12,10 +12,29 @@ from ray.tune.registry import register_env
 from envs.catalog import ENVS, EnvEntry
 
 
+class TeamEnv(ParallelPettingZooEnv):
+    """RLlib's PettingZoo wrapper, ending the episode when no agent is left.
+
+    RLlib's own sets ``__all__`` only when every agent of the step was terminated, or every
+    one truncated: when the last agents end the same step, some at their goal and the others
+    at the time limit (navigation), or some leaving and the others truncated (patrolling's
+    attrition), neither holds, RLlib steps the finished env again and the env runner fails.
+    Here the episode ends when the env has no live agent: terminated if every agent of the
+    last step was terminated, else truncated.
+    """
+
+    def step(self, action_dict):
+        obs, rewards, terminateds, truncateds, infos = self.par_env.step(action_dict)
+        over = not self.par_env.agents
+        terminateds["__all__"] = over and all(terminateds.values())
+        truncateds["__all__"] = over and not terminateds["__all__"]
+        return obs, rewards, terminateds, truncateds, infos
+
+
 def make_rllib_env(entry: EnvEntry, config: dict | None):
     """The env of ``entry`` as RLlib consumes it (a gymnasium Env or a MultiAgentEnv)."""
     env = entry.make(dict(config or {}))
-    return ParallelPettingZooEnv(env) if entry.multi_agent else env
+    return TeamEnv(env) if entry.multi_agent else env
 
 
 def register_envs() -> list[str]:
