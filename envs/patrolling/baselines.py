@@ -221,7 +221,7 @@ def play_partition(env: PatrollingParallelEnv, seed: int | None = None) -> dict[
 
 
 def play_cyclic_single(env: PatrollingEnv, seed: int | None = None) -> dict[str, Any]:
-    """One episode of the single agent walking its TSP walk round, joined at its own node
-    in the cheaper direction; the final info."""
+    """One episode of the single agent walking the cyclic strategy's walk (its TSP walk)
+    round from its own node; the final info."""
     player = WalkPlayer("cyclic", "assign")
     return play(env, lambda env, obs: player.slots(env.core, [0])[0], seed=seed)

@@ -17,9 +17,11 @@ decreases, and the first meeting of every phase at once is ``searchsorted(g, f) 
 phase and both directions of the walk are tried; for each, the agents take the slots by a
 min-cost assignment (``scipy.optimize.linear_sum_assignment``) of their meeting times, and
 the schedule whose last agent meets its slot first (ties: the smaller sum of meeting times)
-wins: from then on the agents are evenly spaced. ``join="nearest"``, each agent starting round the walk from its own node with no
-spacing, and ``join="by_id"``, the agent of rank j taking slot j of base phase 0 in the
-walk's own direction, are the alternatives (see ``benchmarks/patrol_baselines.py``).
+wins: from then on the agents are evenly spaced. The alternatives: ``join="by_id"``, the
+agent of rank j among the c live ones takes slot j of base phase 0 (step count 0) in the
+walk's own direction, which needs no teammate's position; ``join="nearest"``, each agent
+walks round from its own node, unevenly spaced (``benchmarks/patrol_baselines.py``
+measures it: 43-65% more average idleness than ``assign`` on grids with walls).
 
 **Strategies** (:func:`plan`): the agents of each connected component (the env's grids have
 one) patrol that component: ``cyclic`` spreads them all on one walk of the component;
