@@ -4,10 +4,13 @@ Trains ``tune_configs/patrol_ctde.yaml`` (3 agents on 30-32-node grids with wall
 observability) for a wall-time budget per trial: the critic reads either the agent's own
 view (``shared``, decentralised) or the global state (``central``, CTDE), one trial per
 critic and seed. Then every trial's last checkpoint plays decentralised (each agent acts on
-its own observation) on the same seeded evaluation episodes as the heuristics: greedy
-idleness (coordinated: agents claim this step's targets in turn), local greedy (its
-decentralised form: each agent on its own observation, predicting its teammates' moves),
-independent greedy (each agent alone, no predictions) and random walk. Prints a table per
+its own observation) on the same seeded evaluation episodes as the baselines: the cyclic
+strategy (all agents evenly spaced on one short closed walk through every node, slots
+assigned centrally; the strongest known strategy and the reference), cyclic by id (agent j
+on slot j of the walk, no teammate information), partition (one balanced region and its
+walk per agent), greedy idleness (coordinated: agents claim this step's targets in turn),
+local greedy (its decentralised form: each agent on its own observation, predicting its
+teammates' moves), independent greedy (each agent alone, no predictions) and random walk. Prints a table per
 trial and a summary over seeds, and writes ``benchmarks/results/patrol_ctde.json``.
 
     python benchmarks/patrol_ctde.py [--budget 600] [--seeds 0 1 2] [--concurrent 2]
@@ -38,7 +41,8 @@ import numpy as np  # noqa: E402
 from envs.compare import format_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-HEURISTICS = ("greedy_idleness", "local_greedy", "independent_greedy", "random_walk")
+HEURISTICS = ("cyclic", "cyclic_by_id", "partition", "greedy_idleness", "local_greedy",
+              "independent_greedy", "random_walk")
 CRITIC_NAMES = {"central": "CTDE (central critic)", "shared": "decentralised critic"}
 
 

@@ -86,15 +86,19 @@ ENVS: dict[str, EnvEntry] = {
         "K agents, each with its own goal", "path_ratio", ("success", "path_ratio")),
     "patrol": EnvEntry(
         "envs.patrolling:PatrollingEnv", False, "avg_idleness", "min",
-        {"greedy_idleness": "envs.patrolling:play_greedy_idleness_single",
-         "random_walk": "envs.patrolling:play_random_walk_single"}, "greedy_idleness",
+        {"cyclic": "envs.patrolling:play_cyclic_single",
+         "greedy_idleness": "envs.patrolling:play_greedy_idleness_single",
+         "random_walk": "envs.patrolling:play_random_walk_single"}, "cyclic",
         "one agent patrols a graph; minimise node idleness", None, ("worst_idleness",)),
     "patrol-multi": EnvEntry(
         "envs.patrolling:PatrollingParallelEnv", True, "avg_idleness", "min",
-        {"greedy_idleness": "envs.patrolling:play_greedy_idleness",
+        {"cyclic": "envs.patrolling:play_cyclic",
+         "cyclic_by_id": "envs.patrolling:play_cyclic_by_id",
+         "partition": "envs.patrolling:play_partition",
+         "greedy_idleness": "envs.patrolling:play_greedy_idleness",
          "local_greedy": "envs.patrolling:play_local_greedy",
          "independent_greedy": "envs.patrolling:play_independent_greedy",
-         "random_walk": "envs.patrolling:play_random_walk"}, "greedy_idleness",
+         "random_walk": "envs.patrolling:play_random_walk"}, "cyclic",
         "K agents patrol a graph; partial observability, attrition, global state for CTDE",
         None, ("worst_idleness",)),
     "matching": EnvEntry(

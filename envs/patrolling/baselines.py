@@ -23,6 +23,18 @@ choose over an agent's neighbours with one numpy expression; they loop over agen
   does. Co-located agents thus fan out, and two agents two hops apart do not both take the
   node between them. It is the heuristic a trained decentralised policy is compared with
   like for like.
+* cyclic (Chevaleyre 2004): every agent walks one short closed walk through every node
+  (a TSP tour on hop distances, :mod:`.tours`), the agents evenly spaced along it; the
+  strongest known strategy on these graphs. It knows the whole graph and, when it plans,
+  every agent's node: centrally planned at the first step (each agent goes by a shortest
+  path to the slot a min-cost assignment gives it, :mod:`.schedule`) and again when agents
+  leave (the survivors re-spread). Between plans it plays open loop: each agent needs its
+  own node and the clock, no observation.
+* cyclic by id: the same walk, computed from the graph alone; the agent of rank j among
+  the live agents takes slot j. It needs no teammate's position, only who is still live.
+* partition: the graph split into one balanced connected region per agent
+  (:mod:`.regions`), each agent cycling a short closed walk of its own region; planned
+  centrally like cyclic, and split again for the survivors when agents leave.
 
 The ``*_single`` versions play :class:`~envs.patrolling.env.PatrollingEnv`; the others play
 :class:`~envs.patrolling.multi.PatrollingParallelEnv`. All return the final ``info``
@@ -39,6 +51,7 @@ import numpy as np
 from envs.patrolling.core import PatrolCore
 from envs.patrolling.env import PatrollingEnv
 from envs.patrolling.multi import PatrollingParallelEnv
+from envs.patrolling.schedule import Schedule, plan
 from envs.rollout import play, play_parallel
 
 
@@ -150,3 +163,65 @@ def play_random_walk_single(env: PatrollingEnv, seed: int | None = None) -> dict
 def play_greedy_idleness_single(env: PatrollingEnv, seed: int | None = None) -> dict[str, Any]:
     """One episode of greedy idleness in the single-agent env; the env's final info."""
     return play(env, lambda env, obs: _greedy_choices(env.core, [0])[0], seed=seed)
+
+
+# ---------------------------------------------------------------------------- walks
+def walk_slot(core: PatrolCore, agent: int, node: int) -> int:
+    """The slot that takes ``agent`` to ``node`` (its own node or a neighbour)."""
+    v = core.positions[agent]
+    hit = np.flatnonzero(core.neighbours[v, : core.num_slots[v]] == node)
+    if not len(hit):
+        raise RuntimeError(f"agent {agent} on node {v} cannot step to node {node}")
+    return int(hit[0])
+
+
+class WalkPlayer:
+    """Agents on closed walks (:func:`.schedule.plan`): planned at the first step and again
+    whenever the live agents change; one instance per episode."""
+
+    def __init__(self, strategy: str = "cyclic", join: str = "assign") -> None:
+        self.strategy, self.join = strategy, join
+        self.schedule: Schedule | None = None
+        self.cache: dict = {}
+
+    def slots(self, core: PatrolCore, agents: list[int]) -> list[int]:
+        """The slot of each agent of ``agents`` (the live ones) this step."""
+        live = tuple(sorted(agents))
+        if self.schedule is None or self.schedule.live != live:
+            self.schedule = plan(core.csr, core.positions, live, core.t, self.strategy,
+                                 self.join, self.cache)
+        return [walk_slot(core, i, self.schedule.next_node(i, core.t)) for i in agents]
+
+
+def play_walks(env: PatrollingParallelEnv, seed: int | None = None, strategy: str = "cyclic",
+               join: str = "assign") -> dict[str, Any]:
+    """One episode of a :class:`WalkPlayer`; the env's final info."""
+    player = WalkPlayer(strategy, join)
+
+    def choose(env: PatrollingParallelEnv, obs: dict) -> dict:
+        agents = [env._index[a] for a in env.agents]
+        return dict(zip(env.agents, player.slots(env.core, agents)))
+
+    return play_parallel(env, choose, seed=seed)
+
+
+def play_cyclic(env: PatrollingParallelEnv, seed: int | None = None) -> dict[str, Any]:
+    """One episode of the cyclic strategy (slots assigned centrally); the final info."""
+    return play_walks(env, seed, "cyclic", "assign")
+
+
+def play_cyclic_by_id(env: PatrollingParallelEnv, seed: int | None = None) -> dict[str, Any]:
+    """One episode of the cyclic strategy, agent j on slot j; the final info."""
+    return play_walks(env, seed, "cyclic", "by_id")
+
+
+def play_partition(env: PatrollingParallelEnv, seed: int | None = None) -> dict[str, Any]:
+    """One episode of the partition strategy; the final info."""
+    return play_walks(env, seed, "partition", "assign")
+
+
+def play_cyclic_single(env: PatrollingEnv, seed: int | None = None) -> dict[str, Any]:
+    """One episode of the single agent walking the cyclic strategy's walk (its TSP walk)
+    round from its own node; the final info."""
+    player = WalkPlayer("cyclic", "assign")
+    return play(env, lambda env, obs: player.slots(env.core, [0])[0], seed=seed)

@@ -61,7 +61,9 @@ def test_patrol_rows_report_worst_idleness_for_every_baseline():
     players = {name: team.baseline(name) for name in team.baselines}
     rows = compare(team, players, {"max_steps": 40}, episodes=2)
     assert [r["player"] for r in rows] == [
-        "greedy_idleness", "local_greedy", "independent_greedy", "random_walk"]
+        "cyclic", "cyclic_by_id", "partition", "greedy_idleness", "local_greedy",
+        "independent_greedy", "random_walk"]
+    assert rows[0]["ratio_to_cyclic"] == 1.0  # the strongest known strategy is the reference
     for row in rows:
         assert row["worst_idleness_mean"] >= row["avg_idleness_mean"] > 0
 
