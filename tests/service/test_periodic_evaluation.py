@@ -1,0 +1,109 @@
+"""A tiny run evaluated every iteration: the same seeded episodes each time, the reference's
+values those of the exact solver on them, each evaluation the checkpoint's own greedy policy
+on them (checked through envs.compare), and the report's headline curves."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from envs.catalog import ENVS
+from envs.compare import compare
+from rllib_gnn.service.cli import main
+from rllib_gnn.service.evaluation import evaluate
+from rllib_gnn.training.experiment import evaluation_env_config
+from tests.tiny import TINY_MVC
+
+EPISODES, SEED, ITERATIONS = 3, 1000, 3
+EXPERIMENT = {**TINY_MVC, "name": "curves",
+              # a large step, so the greedy policy changes between evaluations
+              "training": {**TINY_MVC["training"], "lr": 0.01},
+              "stop": {"training_iteration": ITERATIONS},
+              "periodic_evaluation": {"every": 1, "episodes": EPISODES, "seed": SEED},
+              "evaluation": {**TINY_MVC["evaluation"], "episodes": 0}}
+
+
+@pytest.fixture(scope="module")
+def run(ray_session, tmp_path_factory):
+    """``(run dir, progress rows, train's output)`` of the tiny run."""
+    tmp = tmp_path_factory.mktemp("periodic")
+    path = tmp / "curves.yaml"
+    path.write_text(yaml.safe_dump({**EXPERIMENT, "storage": str(tmp / "results")}))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):  # (capsys is per test)
+        assert main(["train", str(path)]) == 0
+    run_dir = tmp / "results" / "curves"
+    [trial] = [p for p in run_dir.iterdir() if (p / "progress.csv").exists()]
+    with open(trial / "progress.csv") as f:
+        rows = list(csv.DictReader(f))
+    return run_dir, rows, out.getvalue()
+
+
+def column(rows: list[dict], key: str) -> list[float]:
+    return [float(r[key]) for r in rows]
+
+
+def test_every_iteration_logs_the_eval_metric_and_ratio_at_its_own_env_steps(run):
+    _, rows, out = run
+    assert len(rows) == ITERATIONS
+    assert column(rows, "rllib_gnn/eval/at_iteration") == list(range(1, ITERATIONS + 1))
+    assert column(rows, "rllib_gnn/eval/at_env_steps") == column(
+        rows, "env_runners/num_env_steps_sampled_lifetime")
+    assert column(rows, "rllib_gnn/eval/episodes") == [EPISODES] * ITERATIONS
+    for row in rows:
+        assert float(row["rllib_gnn/eval/wall_s"]) > 0
+        assert float(row["rllib_gnn/eval/ratio"]) >= 1.0 - 1e-9  # exact is optimal
+    assert out.count("eval cover_weight") == ITERATIONS and "ratio" in out
+
+
+def test_the_reference_is_the_exact_optimum_on_the_same_seeds_each_time(run):
+    run_dir, rows, _ = run
+    experiment = json.loads(next(run_dir.glob("*/checkpoint_*/experiment.json")).read_text())
+    config = evaluation_env_config(experiment, experiment["evaluation"]["env_config"])
+    entry = ENVS["mvc"]
+    [exact] = compare(entry, {"exact": entry.baseline("exact")}, config, EPISODES, SEED)
+    assert column(rows, "rllib_gnn/eval/reference") == pytest.approx(
+        [exact["cover_weight_mean"]] * ITERATIONS, rel=1e-12)
+    [other] = compare(entry, {"exact": entry.baseline("exact")}, config, EPISODES, SEED + 1)
+    assert other["cover_weight_mean"] != pytest.approx(exact["cover_weight_mean"])
+
+
+def test_each_evaluation_is_its_checkpoints_greedy_policy_on_those_episodes(run, tmp_path):
+    run_dir, rows, _ = run
+    checkpoints = sorted(run_dir.glob("*/checkpoint_*"))
+    assert len(checkpoints) == ITERATIONS  # checkpoint.frequency 1: one per iteration
+    metrics = column(rows, "rllib_gnn/eval/metric")
+    assert len(set(metrics)) > 1, "the policy never changed: the check below shows nothing"
+    for checkpoint, row in zip(checkpoints, rows):
+        table = {r["player"]: r for r in evaluate(checkpoint, episodes=EPISODES, seed=SEED,
+                                                  out=tmp_path)}
+        assert float(row["rllib_gnn/eval/metric"]) == pytest.approx(
+            table["policy"]["cover_weight_mean"], rel=1e-12)
+        assert float(row["rllib_gnn/eval/ratio"]) == pytest.approx(
+            table["policy"]["ratio_to_exact"], rel=1e-12)
+
+
+def test_the_report_shows_the_eval_curves_first(run, capsys):
+    run_dir, rows, _ = run
+    assert main(["report", str(run_dir)]) == 0
+    names = {Path(p).name for p in capsys.readouterr().out.split()}
+    assert {"curves_rllib_gnn_eval_ratio.png", "curves_rllib_gnn_eval_metric.png"} <= names
+    page = (run_dir / "report" / "report.html").read_text()
+    data = json.loads(re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1))
+    metrics = [c["metric"] for c in data["charts"]]
+    assert metrics[:3] == ["rllib_gnn/eval/ratio", "rllib_gnn/eval/metric",
+                           "env_runners/episode_return_mean"]
+    headline = data["charts"][0]
+    assert headline["x_label"] == "rllib_gnn/eval/at_env_steps"
+    assert headline["series"][0]["x"] == column(rows, "rllib_gnn/eval/at_env_steps")
+    assert headline["series"][0]["mean"] == pytest.approx(column(rows, "rllib_gnn/eval/ratio"))
+    markdown = (run_dir / "report" / "evaluation.md").read_text()
+    assert "Headline curves" in markdown and f"seeds {SEED}..{SEED + EPISODES - 1}" in markdown
+    assert f"Periodic evaluations: {ITERATIONS} in 1 trial(s)" in markdown
