@@ -145,10 +145,11 @@ def play_episode(env: Any, module_for: ModuleFor, seed: int | None = None,
     """
     if is_multi_agent(env):
         def choose_all(env, obs: dict) -> dict:
+            # the live agents only: a step's observations hold those that just ended too
             return {agent: compute_action(module_for(agent, env.observation_space(agent),
                                                      env.action_space(agent)),
-                                          agent_obs, explore, generator=generator)[0]
-                    for agent, agent_obs in obs.items()}
+                                          obs[agent], explore, generator=generator)[0]
+                    for agent in env.agents}
         return play_parallel(env, choose_all, seed=seed)
     module = module_for(None, env.observation_space, env.action_space)
 
