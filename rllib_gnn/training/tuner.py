@@ -91,7 +91,8 @@ class ProgressLines(tune.Callback):
         latest = "" if not evaluation else (
             f"  eval {self.metric_name} {fmt(evaluation.get('metric'))}"
             + (f" ratio {fmt(evaluation['ratio'])}" if "ratio" in evaluation else "")
-            + f" (iter {evaluation.get('at_iteration', '?')})")
+            + f" (iter {evaluation.get('at_iteration', '?')}, "
+            f"{evaluation.get('wall_s', math.nan):.3g} s)")
         print(f"[{trial.trial_id}] iter {result.get('training_iteration', '?'):>4}  "
               f"return {fmt(ret)}  {self.metric_name} {fmt(own.get('metric'))}  "
               f"ratio {fmt(own.get('ratio'))}  env steps/s {fmt(own.get('env_steps_per_s'))}"
