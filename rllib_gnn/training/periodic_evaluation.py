@@ -112,7 +112,7 @@ class FixedEpisodes:
             results["reference"] = _mean(reference)
         results["wall_s"] = time.perf_counter() - start
         _log(algorithm.metrics, results, played)
-        return {}, results["env_steps"], results["env_steps"]
+        return {}, results["env_steps"], results["env_steps"]  # (agent steps: not apart)
 
 
 def _mean(values: np.ndarray) -> float:
@@ -136,9 +136,11 @@ def _log(metrics, results: Mapping[str, float], played: Mapping[int, tuple]) -> 
 def _play_on_runners(workers, seeds: Sequence[int]) -> dict[int, tuple[float, float, int]]:
     """``seed -> (metric, return, length)`` of the episodes the evaluation env runners played:
     the local one, or the healthy remote ones, each a share of ``seeds``."""
-    remote = workers.healthy_env_runner_ids() if workers.num_remote_env_runners() else []
-    if not remote:
+    if not workers.num_remote_env_runners():
         return dict(play_seeds(workers.local_env_runner, seeds))
+    remote = workers.healthy_env_runner_ids()
+    if not remote:
+        return {}
     shares = [list(seeds[i::len(remote)]) for i in range(len(remote))]
     results = workers.foreach_env_runner(
         [functools.partial(play_seeds, seeds=share) for share in shares],
@@ -198,13 +200,26 @@ def reference_values(name: str, env_config: Mapping[str, Any], seeds: Sequence[i
 
 class LatestEvaluation:
     """The trial's latest periodic evaluation, for every trial result after it (Tune's
-    ``metric`` and the progress lines read it; the report plots it at ``at_env_steps``)."""
+    ``metric`` and the progress lines read it; the report plots it at ``at_env_steps``).
+
+    A trial process evaluates the weights it starts from before its first iteration
+    (:meth:`start`): the curves start there, and every result it reports carries the
+    evaluation's keys, which Tune's ``progress.csv`` needs (it keeps only the columns of
+    the first result it writes, also when a restored trial appends to it).
+    """
 
     def __init__(self, parallel: bool) -> None:
         self.parallel = parallel
         self.latest: dict[str, float] = {}
         self._done_at = None
         self._before = (0, 0)  # (iteration, env steps) of the weights of the last iteration
+
+    def start(self, algorithm, iteration: int) -> None:
+        """Evaluate ``algorithm``'s weights now, at trial iteration ``iteration``."""
+        steps = algorithm.metrics.peek((ENV_RUNNER_RESULTS, NUM_ENV_STEPS_SAMPLED_LIFETIME),
+                                       default=0)
+        self._before = (iteration, steps)
+        self._take((algorithm.evaluate() or {}).get("rllib_gnn") or {}, iteration, steps)
 
     def update(self, result: Mapping[str, Any], iteration: int) -> float:
         """Take ``result``'s evaluation when it is a new one; return the seconds it kept
@@ -216,12 +231,17 @@ class LatestEvaluation:
         logged = (result.get(EVALUATION_RESULTS) or {}).get("rllib_gnn") or {}
         steps = (result.get(ENV_RUNNER_RESULTS) or {}).get(NUM_ENV_STEPS_SAMPLED_LIFETIME, 0)
         before, self._before = self._before, (iteration, steps)
-        if not logged or logged.get("done_at") in (None, self._done_at):
+        if not self._take(logged, *(before if self.parallel else (iteration, steps))):
             return 0.0
+        return 0.0 if self.parallel else float(logged.get("wall_s", 0.0))
+
+    def _take(self, logged: Mapping[str, Any], at_iteration: int, at_steps: float) -> bool:
+        """Keep ``logged`` as the latest evaluation unless it is the one already kept."""
+        if not logged or logged.get("done_at") in (None, self._done_at):
+            return False
         self._done_at = logged["done_at"]
-        at_iteration, at_steps = before if self.parallel else (iteration, steps)
         self.latest = {key: logged[key] for key in PUBLISHED
                        if isinstance(logged.get(key), (int, float))
                        and math.isfinite(logged[key])}
         self.latest.update(at_iteration=at_iteration, at_env_steps=at_steps)
-        return 0.0 if self.parallel else float(logged.get("wall_s", 0.0))
+        return True

@@ -63,8 +63,9 @@ class ExperimentTrainable(tune.Trainable):
             pretrained = pretrained_modules(config, self._trial_dir() / PRETRAIN_DIR)
         self.algo = build_algorithm_config(config, pretrained).build_algo()
         self._warned_clamp = False
-        self._evaluation = LatestEvaluation(
-            bool((config.get("periodic_evaluation") or {}).get("parallel")))
+        periodic = config.get("periodic_evaluation") or {}
+        self._evaluation = LatestEvaluation(bool(periodic.get("parallel")))
+        self._evaluate_first = bool(periodic.get("every"))
 
     def _trial_dir(self) -> Path:
         """The trial's folder in the run's storage when that is a local path (a resumed
@@ -75,6 +76,9 @@ class ExperimentTrainable(tune.Trainable):
         return Path(self.logdir)
 
     def step(self) -> dict[str, Any]:
+        if self._evaluate_first:  # the weights this trial process starts from
+            self._evaluation.start(self.algo, self.iteration)
+            self._evaluate_first = False
         start = time.perf_counter()
         result = self.algo.train()
         seconds = time.perf_counter() - start

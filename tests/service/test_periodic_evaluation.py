@@ -1,6 +1,7 @@
-"""A tiny run evaluated every iteration: the same seeded episodes each time, the reference's
-values those of the exact solver on them, each evaluation the checkpoint's own greedy policy
-on them (checked through envs.compare), and the report's headline curves."""
+"""A tiny run evaluated before its first iteration and every 2 iterations: the same seeded
+episodes each time, the reference's values those of the exact solver on them, each
+evaluation the checkpoint's own greedy policy on them (checked through envs.compare), every
+progress.csv row carrying the latest, and the report's headline curves."""
 
 from __future__ import annotations
 
@@ -21,12 +22,12 @@ from rllib_gnn.service.evaluation import evaluate
 from rllib_gnn.training.experiment import evaluation_env_config
 from tests.tiny import TINY_MVC
 
-EPISODES, SEED, ITERATIONS = 3, 1000, 3
+EPISODES, SEED, ITERATIONS, EVERY = 3, 1000, 4, 2
 EXPERIMENT = {**TINY_MVC, "name": "curves",
               # a large step, so the greedy policy changes between evaluations
               "training": {**TINY_MVC["training"], "lr": 0.01},
               "stop": {"training_iteration": ITERATIONS},
-              "periodic_evaluation": {"every": 1, "episodes": EPISODES, "seed": SEED},
+              "periodic_evaluation": {"every": EVERY, "episodes": EPISODES, "seed": SEED},
               "evaluation": {**TINY_MVC["evaluation"], "episodes": 0}}
 
 
@@ -50,17 +51,21 @@ def column(rows: list[dict], key: str) -> list[float]:
     return [float(r[key]) for r in rows]
 
 
-def test_every_iteration_logs_the_eval_metric_and_ratio_at_its_own_env_steps(run):
+def test_every_row_carries_the_latest_evaluation_at_its_own_env_steps(run):
+    """Tune's progress.csv keeps only the columns of a trial's first result: the evaluation
+    of the starting weights puts them there."""
     _, rows, out = run
     assert len(rows) == ITERATIONS
-    assert column(rows, "rllib_gnn/eval/at_iteration") == list(range(1, ITERATIONS + 1))
-    assert column(rows, "rllib_gnn/eval/at_env_steps") == column(
-        rows, "env_runners/num_env_steps_sampled_lifetime")
+    steps = column(rows, "env_runners/num_env_steps_sampled_lifetime")
+    # evaluations before iteration 1 (the starting weights), after iterations 2 and 4
+    assert column(rows, "rllib_gnn/eval/at_iteration") == [0, 2, 2, 4]
+    assert column(rows, "rllib_gnn/eval/at_env_steps") == [0, steps[1], steps[1], steps[3]]
+    assert rows[2]["rllib_gnn/eval/metric"] == rows[1]["rllib_gnn/eval/metric"]  # carried
     assert column(rows, "rllib_gnn/eval/episodes") == [EPISODES] * ITERATIONS
     for row in rows:
         assert float(row["rllib_gnn/eval/wall_s"]) > 0
         assert float(row["rllib_gnn/eval/ratio"]) >= 1.0 - 1e-9  # exact is optimal
-    assert out.count("eval cover_weight") == ITERATIONS and "ratio" in out
+    assert out.count("eval cover_weight") == ITERATIONS and "(iter 4, " in out
 
 
 def test_the_reference_is_the_exact_optimum_on_the_same_seeds_each_time(run):
@@ -79,9 +84,10 @@ def test_each_evaluation_is_its_checkpoints_greedy_policy_on_those_episodes(run,
     run_dir, rows, _ = run
     checkpoints = sorted(run_dir.glob("*/checkpoint_*"))
     assert len(checkpoints) == ITERATIONS  # checkpoint.frequency 1: one per iteration
-    metrics = column(rows, "rllib_gnn/eval/metric")
-    assert len(set(metrics)) > 1, "the policy never changed: the check below shows nothing"
-    for checkpoint, row in zip(checkpoints, rows):
+    start, after_two = column(rows[:2], "rllib_gnn/eval/metric")
+    assert after_two != start, "the policy never changed: the check below shows nothing"
+    for row in (rows[1], rows[3]):  # evaluated after iterations 2 and 4
+        checkpoint = checkpoints[int(row["training_iteration"]) - 1]
         table = {r["player"]: r for r in evaluate(checkpoint, episodes=EPISODES, seed=SEED,
                                                   out=tmp_path)}
         assert float(row["rllib_gnn/eval/metric"]) == pytest.approx(
@@ -102,8 +108,11 @@ def test_the_report_shows_the_eval_curves_first(run, capsys):
                            "env_runners/episode_return_mean"]
     headline = data["charts"][0]
     assert headline["x_label"] == "rllib_gnn/eval/at_env_steps"
-    assert headline["series"][0]["x"] == column(rows, "rllib_gnn/eval/at_env_steps")
-    assert headline["series"][0]["mean"] == pytest.approx(column(rows, "rllib_gnn/eval/ratio"))
+    one_per_evaluation = [rows[0], rows[1], rows[3]]
+    assert headline["series"][0]["x"] == column(one_per_evaluation,
+                                                "rllib_gnn/eval/at_env_steps")
+    assert headline["series"][0]["mean"] == pytest.approx(column(one_per_evaluation,
+                                                                 "rllib_gnn/eval/ratio"))
     markdown = (run_dir / "report" / "evaluation.md").read_text()
     assert "Headline curves" in markdown and f"seeds {SEED}..{SEED + EPISODES - 1}" in markdown
-    assert f"Periodic evaluations: {ITERATIONS} in 1 trial(s)" in markdown
+    assert "Periodic evaluations: 3 in 1 trial(s)" in markdown

@@ -125,3 +125,33 @@ def test_the_latest_evaluation_is_carried_and_placed_at_the_weights_it_played():
     assert parallel.latest["at_iteration"] == 0 and parallel.latest["at_env_steps"] == 0
     assert parallel.update(evaluation_result(2.0, 4.0, 200), 2) == 0.0
     assert parallel.latest["at_iteration"] == 1 and parallel.latest["at_env_steps"] == 100
+
+
+class StartingAlgorithm:
+    """What LatestEvaluation.start reads of an Algorithm: its lifetime env steps, and the
+    results of an evaluation it runs now."""
+
+    def __init__(self, steps: int) -> None:
+        self.metrics = type("Metrics", (), {"peek": lambda _, key, default: steps})()
+        self.evaluated = 0
+
+    def evaluate(self) -> dict:
+        self.evaluated += 1
+        return evaluation_result(9.0, 7.0, 0)["evaluation"]
+
+
+def test_a_trial_process_first_evaluates_the_weights_it_starts_from():
+    latest = LatestEvaluation(parallel=False)
+    algorithm = StartingAlgorithm(steps=640)  # a trial restored after iteration 5
+    latest.start(algorithm, 5)
+    assert algorithm.evaluated == 1
+    assert latest.latest["metric"] == 7.0
+    assert (latest.latest["at_iteration"], latest.latest["at_env_steps"]) == (5, 640)
+    # the first result carries that evaluation again: not a new one, nothing to subtract
+    assert latest.update(evaluation_result(9.0, 7.0, 768), 6) == 0.0
+    assert latest.latest["at_iteration"] == 5
+
+    parallel = LatestEvaluation(parallel=True)
+    parallel.start(StartingAlgorithm(steps=640), 5)
+    parallel.update(evaluation_result(10.0, 6.0, 768), 6)  # played the weights of iteration 5
+    assert (parallel.latest["at_iteration"], parallel.latest["at_env_steps"]) == (5, 640)
