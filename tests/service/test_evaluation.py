@@ -396,24 +396,3 @@ def test_format_evaluation_shows_a_metric_no_episode_reported_as_a_dash():
     assert lines[0].split() == ["player", "success", "path_ratio"]
     assert lines[3].split() == ["stay", "0.0000", "±", "0.0000", "-"]
 
-
-def test_a_team_whose_agents_end_apart_is_played_by_its_live_agents():
-    """A step's observations hold the agents that just reached their goals too; acting for
-    them raised ValueError ('actions given for agent(s) ... that are not live')."""
-    from envs.catalog import entry
-
-    config = {"graphs": {"generator": "grid", "sizes": [9]}, "num_agents": 3}
-    env = entry("nav-multi").make(config)
-    module = _fresh_module(env, "neighbour")
-    live_counts, step = [], env.step
-
-    def counting_step(actions):
-        out = step(actions)
-        live_counts.append(len(env.agents))
-        return out
-
-    env.step = counting_step
-    player = policy_player(module, explore=True)
-    infos = [player(env, seed) for seed in range(10)]
-    assert any(0 < n < 3 for n in live_counts), "no agent ended before its team: no check"
-    assert all(info["length"] >= 1 for info in infos)

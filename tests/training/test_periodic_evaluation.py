@@ -10,18 +10,11 @@ import pytest
 from ray.rllib.algorithms.ppo import PPOConfig
 
 from envs.catalog import ENVS
-from rllib_gnn.training.experiment import ExperimentError, resolve_experiment
+from rllib_gnn.training.experiment import resolve_experiment
 from rllib_gnn.training.periodic_evaluation import (FixedEpisodes, LatestEvaluation,
                                                     configure_evaluation)
 from tests.tiny import TINY_MVC
-
-ASHA = {"type": "asha", "max_t": 10, "grace_period": 2}
-
-
-def problems_of(**changes) -> list[str]:
-    with pytest.raises(ExperimentError) as err:
-        resolve_experiment({**TINY_MVC, **changes})
-    return err.value.problems
+from tests.training.test_experiment_validation import ASHA, problems_of
 
 
 def periodic(**keys) -> dict:
@@ -155,3 +148,32 @@ def test_a_trial_process_first_evaluates_the_weights_it_starts_from():
     parallel.start(StartingAlgorithm(steps=640), 5)
     parallel.update(evaluation_result(10.0, 6.0, 768), 6)  # played the weights of iteration 5
     assert (parallel.latest["at_iteration"], parallel.latest["at_env_steps"]) == (5, 640)
+
+
+def test_a_team_whose_agents_end_apart_is_played_by_its_live_agents():
+    """A step's observations hold the agents that just reached their goals too; acting for
+    them raised ValueError ('actions given for agent(s) ... that are not live')."""
+    import torch
+
+    from rllib_gnn.nn.inference import play_episode
+    from rllib_gnn.nn.module import GraphRLModule
+
+    env = ENVS["nav-multi"].make({"graphs": {"generator": "grid", "sizes": [9]},
+                                  "num_agents": 3})
+    module = GraphRLModule(observation_space=env.observation_space("agent_0"),
+                           action_space=env.action_space("agent_0"),
+                           model_config={"encoder": "sage", "head": "neighbour", "hidden": 16,
+                                         "num_layers": 2}).eval()
+    live_counts, step = [], env.step
+
+    def counting_step(actions):
+        out = step(actions)
+        live_counts.append(len(env.agents))
+        return out
+
+    env.step = counting_step
+    generator = torch.Generator().manual_seed(0)
+    infos = [play_episode(env, lambda *_: module, seed, explore=True, generator=generator)
+             for seed in range(10)]
+    assert any(0 < n < 3 for n in live_counts), "no agent ended before its team: no check"
+    assert all(info["length"] >= 1 for info in infos)
