@@ -22,13 +22,14 @@ Schema (every top-level key; ``env`` is the only required one)::
       env_config: {...}         #   overrides of env_config (e.g. larger graphs)
       episodes: 100
       sample: 0                 #   best of K sampled rollouts beside the greedy policy
-    periodic_evaluation:        # during training, with RLlib's evaluation settings: every
-      every: 10                 #   `every` iterations (0: never) the greedy policy plays the
-      episodes: 20              #   same held-out episodes (seeds seed..seed+episodes-1) on
-      seed: 1000                #   evaluation.env_config; logs rllib_gnn/eval/metric and
-      ratio: true               #   rllib_gnn/eval/ratio (over the catalog's reference
-                                #   baseline, played once per trial), the report's headline
-                                #   curves; ratio: false skips the reference
+    periodic_evaluation:        # during training, with RLlib's evaluation settings: before
+      every: 10                 #   the first iteration and every `every` iterations (0:
+      episodes: 20              #   never) the greedy policy plays the same held-out episodes
+      seed: 1000                #   (seeds seed..seed+episodes-1) on evaluation.env_config;
+      ratio: true               #   logs rllib_gnn/eval/metric and rllib_gnn/eval/ratio (over
+                                #   the catalog's reference baseline, played once per trial),
+                                #   the report's headline curves; ratio: false skips the
+                                #   reference
       env_runners: 0            #   0: in the trial's process; N: on N env runners of its own
       parallel: false           #   evaluate while the next iteration trains (env_runners >= 1)
     checkpoint: {frequency: 5, at_end: true, keep: null}

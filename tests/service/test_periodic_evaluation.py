@@ -28,7 +28,10 @@ EXPERIMENT = {**TINY_MVC, "name": "curves",
               "training": {**TINY_MVC["training"], "lr": 0.01},
               "stop": {"training_iteration": ITERATIONS},
               "periodic_evaluation": {"every": EVERY, "episodes": EPISODES, "seed": SEED},
-              "evaluation": {**TINY_MVC["evaluation"], "episodes": 0}}
+              "evaluation": {**TINY_MVC["evaluation"], "episodes": 2},
+              # Tune ranks by the latest evaluation's ratio, ASHA reads it at its milestones
+              "tune": {"metric": "rllib_gnn/eval/ratio", "mode": "min",
+                       "scheduler": {"type": "asha", "max_t": ITERATIONS, "grace_period": 2}}}
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +69,7 @@ def test_every_row_carries_the_latest_evaluation_at_its_own_env_steps(run):
         assert float(row["rllib_gnn/eval/wall_s"]) > 0
         assert float(row["rllib_gnn/eval/ratio"]) >= 1.0 - 1e-9  # exact is optimal
     assert out.count("eval cover_weight") == ITERATIONS and "(iter 4, " in out
+    assert "evaluating " in out, "no best checkpoint by rllib_gnn/eval/ratio"
 
 
 def test_the_reference_is_the_exact_optimum_on_the_same_seeds_each_time(run):
