@@ -120,3 +120,28 @@ def test_the_report_shows_the_eval_curves_first(run, capsys):
     markdown = (run_dir / "report" / "evaluation.md").read_text()
     assert "Headline curves" in markdown and f"seeds {SEED}..{SEED + EPISODES - 1}" in markdown
     assert "Periodic evaluations: 3 in 1 trial(s)" in markdown
+
+
+@pytest.mark.slow
+def test_parallel_evaluation_on_its_own_env_runner_plays_the_weights_before(ray_session,
+                                                                           tmp_path):
+    """RLlib evaluates while the iteration trains: the weights of the iteration before."""
+    experiment = {**EXPERIMENT, "stop": {"training_iteration": 2},
+                  "periodic_evaluation": {"every": 1, "episodes": EPISODES, "seed": SEED,
+                                          "env_runners": 1, "parallel": True},
+                  "evaluation": {**TINY_MVC["evaluation"], "episodes": 0}}
+    path = tmp_path / "parallel.yaml"
+    path.write_text(yaml.safe_dump({**experiment, "storage": str(tmp_path / "results")}))
+    assert main(["train", str(path)]) == 0
+    [trial] = [p for p in (tmp_path / "results" / "curves").iterdir()
+               if (p / "progress.csv").exists()]
+    with open(trial / "progress.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert column(rows, "rllib_gnn/eval/at_iteration") == [0, 1]
+    assert column(rows, "rllib_gnn/eval/at_env_steps") == [
+        0, float(rows[0]["env_runners/num_env_steps_sampled_lifetime"])]
+    first = sorted(trial.glob("checkpoint_*"))[0]  # the weights after iteration 1
+    [policy] = [r for r in evaluate(first, episodes=EPISODES, seed=SEED, out=tmp_path)
+                if r["player"] == "policy"]
+    assert float(rows[1]["rllib_gnn/eval/metric"]) == pytest.approx(
+        policy["cover_weight_mean"], rel=1e-12)
