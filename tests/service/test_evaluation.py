@@ -395,4 +395,3 @@ def test_format_evaluation_shows_a_metric_no_episode_reported_as_a_dash():
     lines = format_evaluation(rows).splitlines()
     assert lines[0].split() == ["player", "success", "path_ratio"]
     assert lines[3].split() == ["stay", "0.0000", "±", "0.0000", "-"]
-
