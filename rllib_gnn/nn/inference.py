@@ -1,12 +1,14 @@
 """Use a trained :class:`~rllib_gnn.nn.module.GraphRLModule` outside an Algorithm.
 
 :func:`resize_module` moves the weights onto spaces with other limits (N, E, D): the weights
-have no shape that depends on them. :func:`compute_action` acts on one raw env observation.
+have no shape that depends on them. :func:`compute_action` acts on one raw env observation;
+:func:`play_episode` plays one episode of an env with modules acting for its agents (the
+players of evaluations, at the end of a run and during training).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -15,9 +17,11 @@ import torch
 import tree  # dm-tree: RLlib's own nested-structure helper
 from ray.rllib.core.columns import Columns
 
+from envs.rollout import play, play_parallel
 from rllib_gnn.nn.module import GraphRLModule
 
-__all__ = ["check_observation", "compute_action", "obs_to_batch", "resize_module"]
+__all__ = ["check_observation", "compute_action", "is_multi_agent", "obs_to_batch",
+           "play_episode", "resize_module"]
 
 
 def resize_module(module: GraphRLModule, observation_space: gym.spaces.Dict,
@@ -118,3 +122,37 @@ def compute_action(module: GraphRLModule, obs: Mapping[str, Any], explore: bool 
     else:
         action = int(logits.argmax())
     return action, logits.cpu().numpy()
+
+
+def is_multi_agent(env: Any) -> bool:
+    """Whether ``env`` is a PettingZoo parallel env (per-agent spaces), not a gymnasium one."""
+    return callable(getattr(env, "observation_space", None)) and hasattr(env, "possible_agents")
+
+
+#: ``module_for(agent, observation_space, action_space)``: the module acting for ``agent``
+#: (None in a single-agent env) on those spaces.
+ModuleFor = Callable[[Any, gym.spaces.Space, gym.spaces.Space], GraphRLModule]
+
+
+def play_episode(env: Any, module_for: ModuleFor, seed: int | None = None,
+                 explore: bool = False, generator: torch.Generator | None = None) -> dict:
+    """Play one episode of ``env`` (reset with ``seed``), every agent acting on its own
+    observation with :func:`compute_action` of ``module_for(agent, its observation space,
+    its action space)``: the greedy argmax, or with ``explore`` a sample (``generator``).
+
+    Returns the final info with ``return`` and ``length`` (:func:`envs.rollout.play`); of a
+    multi-agent env the team's (:func:`envs.rollout.play_parallel`).
+    """
+    if is_multi_agent(env):
+        def choose_all(env, obs: dict) -> dict:
+            # the live agents only: a step's observations hold those that just ended too
+            return {agent: compute_action(module_for(agent, env.observation_space(agent),
+                                                     env.action_space(agent)),
+                                          obs[agent], explore, generator=generator)[0]
+                    for agent in env.agents}
+        return play_parallel(env, choose_all, seed=seed)
+    module = module_for(None, env.observation_space, env.action_space)
+
+    def choose(env, obs: dict) -> int:
+        return compute_action(module, obs, explore, generator=generator)[0]
+    return play(env, choose, seed=seed)

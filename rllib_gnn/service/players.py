@@ -22,15 +22,10 @@ import numpy as np
 import torch
 
 from envs.catalog import ENVS, EnvEntry, entry as catalog_entry
-from envs.rollout import play, play_parallel
-from rllib_gnn.nn.inference import compute_action, resize_module
+from rllib_gnn.nn.inference import play_episode, resize_module
 from rllib_gnn.training.threads import SAMPLING_THREADS, torch_threads
 
 __all__ = ["best_of_k_player", "policy_player"]
-
-
-def _is_multi_agent(env: Any) -> bool:
-    return callable(getattr(env, "observation_space", None)) and hasattr(env, "possible_agents")
 
 
 def _space_key(observation_space, action_space) -> tuple:
@@ -104,23 +99,8 @@ def _episode(policy_for: Callable[[Any], _Sized], env, seed: int | None, explore
              generator: torch.Generator | None) -> dict:
     """One episode of ``env`` (single- or multi-agent), each agent on ``policy_for(agent)``."""
     with torch_threads(SAMPLING_THREADS):
-        return _play(policy_for, env, seed, explore, generator)
-
-
-def _play(policy_for: Callable[[Any], _Sized], env, seed: int | None, explore: bool,
-          generator: torch.Generator | None) -> dict:
-    if _is_multi_agent(env):
-        def choose_all(env, obs: dict) -> dict:
-            return {agent: compute_action(policy_for(agent)(env.observation_space(agent),
-                                                            env.action_space(agent)),
-                                          agent_obs, explore, generator=generator)[0]
-                    for agent, agent_obs in obs.items()}
-        return play_parallel(env, choose_all, seed=seed)
-    module = policy_for(None)(env.observation_space, env.action_space)
-
-    def choose(env, obs: dict) -> int:
-        return compute_action(module, obs, explore, generator=generator)[0]
-    return play(env, choose, seed=seed)
+        return play_episode(env, lambda agent, obs_space, act_space:
+                            policy_for(agent)(obs_space, act_space), seed, explore, generator)
 
 
 def _generator(seed: int | None, rollout: int) -> torch.Generator | None:

@@ -4,7 +4,10 @@
 ``params.json`` + ``progress.csv``, and the ``evaluations/*.json`` of ``rllib-gnn
 evaluate``) and writes, into ``run_dir / "report"`` by default:
 
-    curves_<metric>.png   one PNG per metric: mean +- std over seeds, one line per group
+    curves_<metric>.png   one PNG per metric: mean +- std over seeds, one line per group;
+                          first the periodic evaluation's (the greedy policy on the same
+                          held-out episodes each time), at the env steps sampled when each
+                          evaluation ran, then the training episodes'
     report.html           one self-contained page (inline SVG drawn by inline JavaScript
                           from embedded JSON; no network): hover shows values, a click on a
                           legend entry hides/shows a group; plus the tables below
@@ -24,7 +27,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from rllib_gnn.service.report_curves import COLORS, chart_series, select_metrics, x_column
+from rllib_gnn.service.report_curves import (COLORS, chart_series, chart_x, select_metrics,
+                                             x_column)
 from rllib_gnn.service.report_page import page
 from rllib_gnn.service.report_plot import curve_png
 from rllib_gnn.service.report_render import render_html, render_markdown
@@ -66,10 +70,11 @@ def report(run_dir, out_dir=None, metrics: Sequence[str] | None = None) -> list[
     written: list[Path] = []
     charts = []
     for metric in metrics:
-        series = chart_series(groups, x_col, metric)
+        x = chart_x(metric, x_col)
+        series = chart_series(groups, x, metric)
         written.append(write_atomic(out_dir / f"curves_{sanitize(metric)}.png",
-                                    curve_png(metric, x_col, series)))
-        charts.append({"metric": metric, "series": series})
+                                    curve_png(metric, x, series)))
+        charts.append({"metric": metric, "x_label": x, "series": series})
     title, *sections = report_sections(run_dir, groups, metrics, x_col,
                                        read_evaluations(run_dir))
     data = {"x_label": x_col,

@@ -15,12 +15,19 @@ import numpy as np
 
 from rllib_gnn.service.report_runs import Group, Trial
 
-__all__ = ["COLORS", "DEFAULT_METRICS", "aggregate", "chart_series", "final_stats",
+__all__ = ["COLORS", "DEFAULT_METRICS", "aggregate", "chart_series", "chart_x", "final_stats",
            "final_value", "select_metrics", "x_column"]
 
 X_STEPS = "env_runners/num_env_steps_sampled_lifetime"
 X_ITER = "training_iteration"
-DEFAULT_METRICS = ("env_runners/episode_return_mean", "rllib_gnn/metric", "rllib_gnn/ratio")
+#: The periodic evaluation's results (rllib_gnn.training.periodic_evaluation): every row
+#: after an evaluation carries the latest one, which is plotted once, at the x it measured.
+EVAL_PREFIX = "rllib_gnn/eval/"
+EVAL_X = {X_STEPS: EVAL_PREFIX + "at_env_steps", X_ITER: EVAL_PREFIX + "at_iteration"}
+#: The headline curves first: the greedy policy on fixed held-out episodes, then the
+#: training episodes' (sampled actions, whatever episodes training drew).
+DEFAULT_METRICS = ("rllib_gnn/eval/ratio", "rllib_gnn/eval/metric",
+                   "env_runners/episode_return_mean", "rllib_gnn/metric", "rllib_gnn/ratio")
 MAX_POINTS = 400  # at most this many grid points per group curve
 #: Group i is drawn in ``COLORS[i % len(COLORS)]``.
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -73,6 +80,12 @@ def aggregate(curves: Sequence[tuple[np.ndarray, np.ndarray]], max_points: int =
 def x_column(trials: Sequence[Trial]) -> str:
     """The curves' x: env steps sampled when every trial logs them, else the iteration."""
     return X_STEPS if all(t.has(X_STEPS) for t in trials) else X_ITER
+
+
+def chart_x(metric: str, x_col: str) -> str:
+    """The x column of ``metric``'s chart: ``x_col``, or for a periodic evaluation's result
+    the same quantity at the evaluation (its env steps sampled, or its iteration)."""
+    return EVAL_X[x_col] if metric.startswith(EVAL_PREFIX) else x_col
 
 
 def select_metrics(trials: Sequence[Trial], metrics: Sequence[str] | None) -> list[str]:

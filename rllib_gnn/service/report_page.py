@@ -32,7 +32,7 @@ def page(title: str, header: str, sections: str, data: dict) -> str:
     """The page titled ``title`` with the HTML ``header`` (title section) and ``sections``
     (the report's other sections) around the charts, which the page's script draws from
     ``data``: ``x_label``, ``groups`` (``name``, ``color``, ``seeds``) and ``charts``
-    (``metric`` and the ``series`` of
+    (``metric``, its own ``x_label`` where it has one, and the ``series`` of
     :func:`~rllib_gnn.service.report_curves.chart_series`)."""
     fill = {"TITLE": html.escape(title), "STYLE": _asset("report.css"), "HEADER": header,
             "SECTIONS": sections, "SCRIPT": _asset("report.js"), "DATA": _script_json(data)}

@@ -1,8 +1,9 @@
 """What a report says, as one list of sections that both renderers
 (:mod:`rllib_gnn.service.report_render`) turn into Markdown and HTML.
 
-The sections: the title with the run dir, the groups, the final metrics per group, and
-one per evaluation file.
+The sections: the title with the run dir (and what the periodic evaluation's headline
+curves are, when the run has them), the groups, the final metrics per group, and one per
+evaluation file.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rllib_gnn.service.report_curves import final_stats
-from rllib_gnn.service.report_runs import Group, value_text
+import numpy as np
+
+from rllib_gnn.service.report_curves import EVAL_PREFIX, final_stats
+from rllib_gnn.service.report_runs import Group, Trial, value_text
 
 __all__ = ["Section", "report_sections"]
 
@@ -61,6 +64,42 @@ def _evaluation(path: Path, data: dict | None, error: str) -> Section:
                    bullets=tuple(details), tables=(data.get("rows", []),))
 
 
+def evaluation_share(trial: Trial) -> tuple[int, float]:
+    """``(evaluations, share of the trial's wall time they took)`` from its progress.csv:
+    each evaluation counted once (later rows carry the latest one)."""
+    at, wall = trial.column(EVAL_PREFIX + "at_iteration"), trial.column(EVAL_PREFIX + "wall_s")
+    total = trial.column("time_total_s")
+    ok = np.isfinite(at) & np.isfinite(wall)
+    _, first = np.unique(at[ok], return_index=True)
+    seconds = float(wall[ok][first].sum())
+    total = total[np.isfinite(total)]
+    return len(first), seconds / total[-1] if len(total) and total[-1] > 0 else float("nan")
+
+
+def _periodic_text(groups: Sequence[Group]) -> tuple[str, ...]:
+    """What the periodic evaluation's curves show, and what they cost, when some trial
+    has them."""
+    trials = [t for g in groups for t in g.trials if t.has(EVAL_PREFIX + "metric")]
+    if not trials:
+        return ()
+    settings = trials[0].params.get("periodic_evaluation") or {}
+    env_config = (trials[0].params.get("evaluation") or {}).get("env_config") or {}
+    first, count = settings.get("seed"), settings.get("episodes")
+    seeds = f"{first}..{first + count - 1}" if isinstance(first, int) and \
+        isinstance(count, int) else "?"
+    shares = [evaluation_share(t) for t in trials]
+    finite = [share for _, share in shares if np.isfinite(share)]
+    return (f"Headline curves (`{EVAL_PREFIX}...`): every {settings.get('every', '?')} "
+            f"iterations the greedy policy played the same {count} held-out episodes (seeds "
+            f"{seeds}) on the evaluation env config `{value_text(env_config)}`; `ratio` is "
+            f"the mean per-episode ratio to the env's reference baseline on those episodes. "
+            f"Each point is one evaluation, at the env steps sampled when it ran. The curves "
+            f"of the training episodes (sampled actions, on the episodes training drew) "
+            f"follow them.",
+            f"Periodic evaluations: {sum(n for n, _ in shares)} in {len(trials)} trial(s), "
+            f"{np.mean(finite) if finite else float('nan'):.1%} of the trials' wall time.")
+
+
 def report_sections(run_dir: Path, groups: Sequence[Group], metrics: Sequence[str],
                     x_col: str, evaluations) -> list[Section]:
     """The report of ``run_dir``; ``evaluations`` as
@@ -68,7 +107,8 @@ def report_sections(run_dir: Path, groups: Sequence[Group], metrics: Sequence[st
     none_found = () if evaluations else (
         f"No evaluations found (no `{run_dir / 'evaluations'}/*.json`).",)
     return [
-        Section(f"Report: {run_dir.name}", 1, text=(f"Run dir: `{run_dir}`",)),
+        Section(f"Report: {run_dir.name}", 1,
+                text=(f"Run dir: `{run_dir}`", *_periodic_text(groups))),
         Section("Groups", tables=([{"group": g.name, "seeds": len(g.trials),
                                     "trials": ", ".join(t.path.name for t in g.trials)}
                                    for g in groups],)),

@@ -16,6 +16,7 @@ from envs.catalog import ENVS
 from rllib_gnn.nn.module import GraphRLModule
 from rllib_gnn.training.callbacks import ProblemMetricsCallback
 from rllib_gnn.training.experiment import algorithm_config_class
+from rllib_gnn.training.periodic_evaluation import configure_evaluation
 from rllib_gnn.training.policy_mapping import POLICY_MAPPING, SHARED_POLICY
 from rllib_gnn.training.registration import register_envs
 from rllib_gnn.training.threads import GraphMultiAgentEnvRunner, GraphSingleAgentEnvRunner
@@ -84,4 +85,4 @@ def build_algorithm_config(experiment: dict[str, Any],
         config.rl_module(rl_module_spec=specs[DEFAULT_MODULE_ID])
     config.callbacks(ProblemMetricsCallback)
     config.debugging(seed=experiment["seed"])
-    return config
+    return configure_evaluation(config, experiment)  # last: it copies the config so far

@@ -22,6 +22,16 @@ Schema (every top-level key; ``env`` is the only required one)::
       env_config: {...}         #   overrides of env_config (e.g. larger graphs)
       episodes: 100
       sample: 0                 #   best of K sampled rollouts beside the greedy policy
+    periodic_evaluation:        # during training, with RLlib's evaluation settings: before
+      every: 10                 #   the first iteration and every `every` iterations (0:
+      episodes: 20              #   never) the greedy policy plays the same held-out episodes
+      seed: 1000                #   (seeds seed..seed+episodes-1) on evaluation.env_config;
+      ratio: true               #   logs rllib_gnn/eval/metric and rllib_gnn/eval/ratio (over
+                                #   the catalog's reference baseline, played once per trial),
+                                #   the report's headline curves; ratio: false skips the
+                                #   reference
+      env_runners: 0            #   0: in the trial's process; N: on N env runners of its own
+      parallel: false           #   evaluate while the next iteration trains (env_runners >= 1)
     checkpoint: {frequency: 5, at_end: true, keep: null}
     storage: ./results          # local path or a URI Tune accepts (s3://, gs://, ...)
     seed: 0
@@ -77,13 +87,16 @@ from rllib_gnn.training.schema import (
     range_problems,
     set_path,
 )
-from rllib_gnn.training.sweeps import metric_problem, sweep_problems, tune_problems
+from rllib_gnn.training.sweeps import (eval_metric_problem, metric_problem, sweep_problems,
+                                       tune_problems)
 
 #: The experiment dict beside a checkpoint's weights: all ``rllib-gnn evaluate`` needs.
 EXPERIMENT_FILE = "experiment.json"
 #: Number ranges of the experiment's own sections (``tune``'s: :mod:`.sweeps`).
 OWN_RANGES = {
     "evaluation": {"episodes": at_least(0), "sample": at_least(0)},
+    "periodic_evaluation": {"every": at_least(0), "episodes": at_least(1), "seed": at_least(0),
+                            "env_runners": at_least(0)},
     "checkpoint": {"frequency": at_least(0), "keep": at_least(1, nullable=True)},
     "failure": {"max_failures": at_least(-1)},
     "pretrain": {"episodes": at_least(1), "epochs": at_least(1), "minibatch_size": at_least(1),
@@ -200,8 +213,8 @@ def _readable(exp: Mapping[str, Any]) -> bool:
     """Whether every section is a dict and ``env`` is given (the checks read inside)."""
     return "env" in exp and all(isinstance(exp.get(key), dict) for key in (
         "env_config", "model", "training", "env_runners", "learners", "resources",
-        "fault_tolerance", "failure", "multi_agent", "stop", "evaluation", "checkpoint",
-        "tune")) and isinstance(exp.get("pretrain"), (dict, type(None)))
+        "fault_tolerance", "failure", "multi_agent", "stop", "evaluation",
+        "periodic_evaluation", "checkpoint", "tune")) and isinstance(exp.get("pretrain"), (dict, type(None)))
 
 
 def _problems(exp: Mapping[str, Any]) -> list[str]:
@@ -241,8 +254,8 @@ def _top_level_problems(exp: Mapping[str, Any]) -> list[str]:
     if check_type(problems, "seed", exp.get("seed"), int) and exp["seed"] < 0:
         problems.append(f"seed must be >= 0, got {exp['seed']}")
     for key in ("env_config", "model", "training", "env_runners", "learners", "resources",
-                "fault_tolerance", "failure", "multi_agent", "stop", "evaluation", "checkpoint",
-                "tune"):
+                "fault_tolerance", "failure", "multi_agent", "stop", "evaluation",
+                "periodic_evaluation", "checkpoint", "tune"):
         check_type(problems, key, exp.get(key), dict)
     check_type(problems, "pretrain", exp.get("pretrain"), (dict, type(None)))
     return problems
@@ -278,17 +291,53 @@ def _validate_env_and_model(exp: Mapping[str, Any]) -> list[str]:
     if isinstance(exp["evaluation"].get("env_config"), dict):
         configs.append(("evaluation.env_config",
                         evaluation_env_config(exp, exp["evaluation"]["env_config"])))
+    envs = {}
     for key, config in configs:
         try:
-            env = entry.make(config)
+            envs[key] = entry.make(config)
         except (ValueError, TypeError) as err:
             problems.append(f"{key}: {err}")
             continue
         if key == "env_config":
-            problem = metric_problem(exp["tune"], entry.ratio, env)
+            problem = metric_problem(exp["tune"], entry.ratio, envs[key])
             problems += [problem] if problem else []
     try:
         validate_model_config(exp["model"])
     except ValueError as err:
         problems.append(f"model: {err}")
-    return problems + _validate_pretrain(exp)
+    return problems + _validate_pretrain(exp) + _periodic_problems(exp, envs)
+
+
+def _periodic_problems(exp: Mapping[str, Any], envs: Mapping[str, Any]) -> list[str]:
+    """What the ``periodic_evaluation`` section needs beyond its keys' types and ranges
+    (checked already): the env's reference for a ratio, env runners of its own to run in
+    parallel, the trained policies for every agent of the evaluation env; and ``tune.metric``
+    naming its results only when it runs."""
+    from envs.catalog import ENVS
+
+    section, entry = exp["periodic_evaluation"], ENVS[exp["env"]]
+    every, problems = section.get("every"), []
+    on = is_number(every) and every > 0
+    problem = eval_metric_problem(exp["tune"], on, section.get("ratio") is True)
+    problems += [problem] if problem else []
+    if not on:
+        return problems
+    if section.get("ratio") is True and entry.reference is None:
+        problems.append(f"periodic_evaluation.ratio: env {exp['env']!r} has no reference "
+                        "baseline to compare with; set ratio: false")
+    runners = section.get("env_runners")
+    if section.get("parallel") is True and is_number(runners) and runners < 1:
+        problems.append("periodic_evaluation.parallel needs periodic_evaluation.env_runners "
+                        ">= 1: RLlib evaluates in parallel to training only on env runners "
+                        "of the evaluation's own")
+    trained = getattr(envs.get("env_config"), "possible_agents", None)
+    played = getattr(envs.get("evaluation.env_config", envs.get("env_config")),
+                     "possible_agents", None)
+    if exp["multi_agent"].get("policies") == "per_agent" and trained and played:
+        new = [agent for agent in played if agent not in trained]
+        if new:
+            problems.append(f"periodic_evaluation: evaluation.env_config has agents {new} "
+                            f"without a policy (multi_agent.policies per_agent trains "
+                            f"{list(trained)}); set periodic_evaluation.every: 0 or "
+                            "multi_agent.policies: shared")
+    return problems

@@ -19,7 +19,8 @@ SAMPLERS = ("grid", "choice", "uniform", "loguniform", "randint")
 SCHEDULERS = ("fifo", "asha", "pbt")
 TOP_LEVEL = ("name", "algorithm", "env", "env_config", "model", "training", "env_runners",
              "learners", "resources", "fault_tolerance", "failure", "multi_agent", "stop",
-             "evaluation", "checkpoint", "storage", "seed", "pretrain", "tune")
+             "evaluation", "periodic_evaluation", "checkpoint", "storage", "seed", "pretrain",
+             "tune")
 #: The sections that are keyword arguments of the AlgorithmConfig method of the same name.
 ALGORITHM_SECTIONS = ("training", "env_runners", "learners", "resources", "fault_tolerance")
 #: Keys the Tune driver reads (RunConfig, storage): a trial never sees them, so no sweep may
@@ -30,6 +31,8 @@ SECTION_KEYS = {
     "multi_agent": {"policies": str},
     "failure": {"max_failures": int},
     "evaluation": {"env_config": dict, "episodes": int, "sample": int},
+    "periodic_evaluation": {"every": int, "episodes": int, "seed": int, "ratio": bool,
+                            "env_runners": int, "parallel": bool},
     "checkpoint": {"frequency": int, "at_end": bool, "keep": (int, type(None))},
     "tune": {"param_space": dict, "num_samples": int, "scheduler": dict, "metric": str,
              "mode": str, "max_concurrent_trials": int},
@@ -55,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "failure": {"max_failures": 2},
     "stop": {"training_iteration": 10},
     "evaluation": {"env_config": {}, "episodes": 100, "sample": 0},
+    "periodic_evaluation": {"every": 10, "episodes": 20, "seed": 1000, "ratio": True,
+                            "env_runners": 0, "parallel": False},
     "checkpoint": {"frequency": 5, "at_end": True, "keep": None},
     "storage": "./results",
     "seed": 0,

@@ -35,10 +35,10 @@ from rllib_gnn.training.schema import (
     within,
 )
 
-__all__ = ["metric_problem", "sweep_problems", "tune_problems"]
+__all__ = ["eval_metric_problem", "metric_problem", "sweep_problems", "tune_problems"]
 
-#: The result keys the trainable adds under ``rllib_gnn/``.
-OWN_METRICS = ("metric", "ratio", "env_steps_per_s")
+#: The result keys the trainable adds under ``rllib_gnn/`` that ``tune.metric`` may name.
+OWN_METRICS = ("metric", "ratio", "env_steps_per_s", "eval/metric", "eval/ratio")
 _NUMBER = (int, float)
 #: Each scheduler's parameters: (YAML type, range or None).
 SCHEDULER_PARAMS: dict[str, dict[str, tuple[Any, Range | None]]] = {
@@ -100,6 +100,22 @@ def metric_problem(tune: Mapping[str, Any], ratio_key: str | None, env: Any) -> 
     if references and getattr(settings, "reference", "none") == "none":
         return (f"tune.metric 'rllib_gnn/ratio' needs env_config.reference (one of "
                 f"{list(references)}): without it the env computes no ratio")
+    return None
+
+
+def eval_metric_problem(tune: Mapping[str, Any], periodic: bool, ratio: bool) -> str | None:
+    """One line when ``tune.metric`` names a periodic evaluation's result that no trial
+    reports: ``periodic``: whether it runs (``periodic_evaluation.every`` >= 1), ``ratio``:
+    whether it plays the reference (``periodic_evaluation.ratio``)."""
+    metric = tune.get("metric")
+    if metric not in ("rllib_gnn/eval/metric", "rllib_gnn/eval/ratio"):
+        return None
+    if not periodic:
+        return (f"tune.metric {metric!r} needs the periodic evaluation: set "
+                "periodic_evaluation.every >= 1")
+    if metric == "rllib_gnn/eval/ratio" and not ratio:
+        return ("tune.metric 'rllib_gnn/eval/ratio' needs periodic_evaluation.ratio: true "
+                "(without the reference there is no ratio)")
     return None
 
 

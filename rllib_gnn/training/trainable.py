@@ -25,6 +25,7 @@ from rllib_gnn.training.callbacks import problem_result
 from rllib_gnn.training.experiment import EXPERIMENT_FILE
 from rllib_gnn.training.files import write_json_atomic
 from rllib_gnn.training.imitation import pretrained_modules
+from rllib_gnn.training.periodic_evaluation import LatestEvaluation
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,9 @@ class ExperimentTrainable(tune.Trainable):
             pretrained = pretrained_modules(config, self._trial_dir() / PRETRAIN_DIR)
         self.algo = build_algorithm_config(config, pretrained).build_algo()
         self._warned_clamp = False
+        periodic = config.get("periodic_evaluation") or {}
+        self._evaluation = LatestEvaluation(bool(periodic.get("parallel")))
+        self._evaluate_first = bool(periodic.get("every"))
 
     def _trial_dir(self) -> Path:
         """The trial's folder in the run's storage when that is a local path (a resumed
@@ -72,10 +76,18 @@ class ExperimentTrainable(tune.Trainable):
         return Path(self.logdir)
 
     def step(self) -> dict[str, Any]:
+        if self._evaluate_first:  # the weights this trial process starts from
+            self._evaluation.start(self.algo, self.iteration)
+            self._evaluate_first = False
         start = time.perf_counter()
         result = self.algo.train()
         seconds = time.perf_counter() - start
+        # A periodic evaluation inside train() is not training time (Tune's time_total_s
+        # counts it); the trial result carries the latest one (rllib_gnn/eval/...).
+        seconds -= self._evaluation.update(result, self.iteration + 1)
         result["rllib_gnn"] = problem_result(self._entry, result.get("env_runners", {}), seconds)
+        if self._evaluation.latest:
+            result["rllib_gnn"]["eval"] = dict(self._evaluation.latest)
         clip = getattr(self.algo.config, "vf_clip_param", None)
         if clip is not None and not self._warned_clamp:
             warning = clamped_value_losses(result.get("learners", {}), clip)

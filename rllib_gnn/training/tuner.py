@@ -73,7 +73,8 @@ def run_dir(experiment: dict[str, Any]) -> str:
 
 
 class ProgressLines(tune.Callback):
-    """One line per trial iteration: return, problem metric, ratio, env steps/s."""
+    """One line per trial iteration: return, problem metric, ratio, env steps/s, and the
+    latest periodic evaluation's metric and ratio when there is one."""
 
     def __init__(self, metric_name: str) -> None:
         self.metric_name = metric_name  # (no stream kept: Tune pickles its callbacks)
@@ -86,10 +87,16 @@ class ProgressLines(tune.Callback):
             return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) \
                 else f"{value:.4g}"
 
+        evaluation = own.get("eval") or {}
+        latest = "" if not evaluation else (
+            f"  eval {self.metric_name} {fmt(evaluation.get('metric'))}"
+            + (f" ratio {fmt(evaluation['ratio'])}" if "ratio" in evaluation else "")
+            + f" (iter {evaluation.get('at_iteration', '?')}, "
+            f"{evaluation.get('wall_s', math.nan):.3g} s)")
         print(f"[{trial.trial_id}] iter {result.get('training_iteration', '?'):>4}  "
               f"return {fmt(ret)}  {self.metric_name} {fmt(own.get('metric'))}  "
-              f"ratio {fmt(own.get('ratio'))}  env steps/s {fmt(own.get('env_steps_per_s'))}  "
-              f"t {result.get('time_total_s', 0):.0f}s", flush=True)
+              f"ratio {fmt(own.get('ratio'))}  env steps/s {fmt(own.get('env_steps_per_s'))}"
+              f"{latest}  t {result.get('time_total_s', 0):.0f}s", flush=True)
 
     def on_checkpoint(self, iteration, trials, trial, checkpoint, **info) -> None:
         print(f"[{trial.trial_id}] checkpoint {checkpoint.path}", flush=True)

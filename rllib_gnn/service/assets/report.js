@@ -87,7 +87,7 @@
     el("rect", {x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b, fill: "none",
                 stroke: "#888"}, svg);
     el("text", {x: (M.l + W - M.r) / 2, y: H - 8, "text-anchor": "middle", "font-size": 12},
-       svg).textContent = DATA.x_label;
+       svg).textContent = chart.x_label;
     el("text", {x: 14, y: (M.t + H - M.b) / 2, "text-anchor": "middle", "font-size": 12,
                 transform: "rotate(-90 14 " + (M.t + H - M.b) / 2 + ")"}, svg).textContent = chart.metric;
     var clip = "clip-" + chart.index;
@@ -134,7 +134,7 @@
                  ", n=" + s.n + ")");
     });
     if (!lines.length) { chart.tip.style.display = "none"; return; }
-    chart.tip.innerHTML = "<b>" + esc(DATA.x_label) + " \u2248 " + fmt(x) + "</b><br>" + lines.join("<br>");
+    chart.tip.innerHTML = "<b>" + esc(chart.x_label) + " \u2248 " + fmt(x) + "</b><br>" + lines.join("<br>");
     chart.tip.style.display = "block";
     var box = chart.div.getBoundingClientRect();
     var left = evt.clientX - box.left + 14, top = evt.clientY - box.top + 10;
@@ -181,8 +181,8 @@
     tip.className = "tip";
     div.appendChild(tip);
     root.appendChild(div);
-    var chart = {metric: c.metric, series: c.series, svg: svg, legend: lg, tip: tip, div: div,
-                 index: index};
+    var chart = {metric: c.metric, x_label: c.x_label || DATA.x_label, series: c.series,
+                 svg: svg, legend: lg, tip: tip, div: div, index: index};
     svg.addEventListener("mousemove", function (evt) { onMove(chart, evt); });
     svg.addEventListener("mouseleave", function () {
       tip.style.display = "none";
