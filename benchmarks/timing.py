@@ -10,6 +10,9 @@ import sys
 import time
 from collections.abc import Iterator
 
+#: The ``--set`` that turns the experiment's periodic evaluation off: throughput figures
+#: time training alone (a benchmark with its own evaluation loop runs that instead).
+NO_PERIODIC_EVALUATION = "periodic_evaluation.every=0"
 #: Kinds of other work on the machine: each process keeps one core busy until it is ended.
 LOADS = {
     "python": "while True: pass",

@@ -29,7 +29,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from timing import LOADS, busy, service_env, time_training  # benchmarks/timing.py
+from timing import (  # benchmarks/timing.py (scripts run from here)
+    LOADS, NO_PERIODIC_EVALUATION, busy, service_env, time_training)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,7 +50,7 @@ def one_setting(args: argparse.Namespace) -> dict:
         policy.SAMPLING_THREADS = count  # sample on the learner's threads, as torch would
     torch.set_num_threads(count)  # what Ray gives a process of num_cpus=count
     experiment = load_experiment(args.config, [
-        *args.set, f"env_runners.num_env_runners={runners}",
+        NO_PERIODIC_EVALUATION, *args.set, f"env_runners.num_env_runners={runners}",
         f"env_runners.num_envs_per_env_runner={envs}"])
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
              runtime_env=(policy.runtime_env() or None) if args.policy[0] == "default" else None)
