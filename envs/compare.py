@@ -54,10 +54,19 @@ def compare(entry: EnvEntry, players: dict[str, Callable[..., dict]], config: di
             row[f"{keys[j]}_mean"], row[f"{keys[j]}_std"] = _stats(vals[:, j])
         row["length_mean"] = lengths[name]
         if reference is not None:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                row[f"ratio_to_{entry.reference}"] = _stats(vals[:, 0] / reference[:, 0])[0]
+            row[f"ratio_to_{entry.reference}"] = _stats(episode_ratios(vals[:, 0],
+                                                                       reference[:, 0]))[0]
         rows.append(row)
     return rows
+
+
+def episode_ratios(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Per-episode ``values / reference``, NaN where the reference is 0 (a team whose
+    shortest-path baseline never moved, a zero-weight optimum): a ratio to nothing is no
+    ratio, so the means and spreads leave those episodes out rather than report inf."""
+    values, reference = np.asarray(values, np.float64), np.asarray(reference, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(reference != 0, values / reference, np.nan)
 
 
 def format_cell(value: Any) -> str:

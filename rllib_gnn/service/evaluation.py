@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from envs.catalog import EnvEntry, entry as catalog_entry
-from envs.compare import compare
+from envs.compare import compare, episode_ratios
 from rllib_gnn.service.checkpoints import checkpoint_path, load_team
 from rllib_gnn.service.players import best_of_k_player, policy_player
 from rllib_gnn.service.tables import csv_text
@@ -102,8 +102,7 @@ def _add_spread_and_time(rows: list[dict], logs: Mapping[str, dict], entry: EnvE
         name = row["player"]
         vals = np.array(logs[name][entry.metric])
         if ref_vals is not None:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                row[f"ratio_to_{ref}_std"] = float(np.nanstd(vals / ref_vals))
+            row[f"ratio_to_{ref}_std"] = float(np.nanstd(episode_ratios(vals, ref_vals)))
         if name.startswith("policy"):
             row["wall_s"] = float(sum(logs[name]["wall_s"]))
             row["wall_s_per_episode"] = row["wall_s"] / episodes
