@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -24,7 +25,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import psutil
 import yaml
@@ -39,8 +42,41 @@ HEAD_SERVICE, WORKER_SERVICE = "ray-head", "ray-worker"
 LOOPBACK = "127.0.0.1"
 
 
-def load_compose() -> dict:
-    return yaml.safe_load(COMPOSE_FILE.read_text())
+# Compose's variable syntax: $$, ${VAR}, ${VAR:-default}, ${VAR-default}, $VAR.
+_VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<sep>:?-)(?P<default>[^}]*))?\}"
+                       r"|\$(?P<bare>[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def interpolate(value: Any, env: Mapping[str, str]) -> Any:
+    """``value`` (a parsed compose file or part of it) with its variables substituted as
+    Compose does it from the environment ``env``."""
+    if isinstance(value, dict):
+        return {key: interpolate(item, env) for key, item in value.items()}
+    if isinstance(value, list):
+        return [interpolate(item, env) for item in value]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group("name") or match.group("bare")
+        sep = match.group("sep")
+        if sep == ":-" and not env.get(name):
+            return match.group("default")
+        if sep == "-" and name not in env:
+            return match.group("default")
+        return env.get(name, "")
+
+    return _VARIABLE.sub(substitute, value)
+
+
+def load_compose(env: Mapping[str, str] | None = None, raw: bool = False) -> dict:
+    """docker/docker-compose.yml as Compose reads it with the environment ``env`` (default:
+    none of its settings, so every ``${VAR:-default}`` takes its default); ``raw``: as
+    written, variables unsubstituted."""
+    compose = yaml.safe_load(COMPOSE_FILE.read_text())
+    return compose if raw else interpolate(compose, env or {})
 
 
 def compose_command(service: str, compose: dict | None = None) -> list[str]:

@@ -1,11 +1,14 @@
-"""docker/: the compose cluster's safety properties and its link to the local-cluster test.
+"""docker/: the compose cluster's safety properties, the offline image build, and the link to
+the local-cluster test.
 
 No docker engine and no Ray needed: the files are parsed, and entrypoint.sh's refusals run.
+docker/smoke.sh builds and runs all of it for real (test_docker_smoke.py, marker `docker`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +21,8 @@ from tests.cluster.local_cluster import (ENTRYPOINT, HEAD_SERVICE, REPO,
 
 DOCKERFILE = REPO / "docker" / "Dockerfile"
 RAY_SERVICES = (HEAD_SERVICE, WORKER_SERVICE)
+SCRIPTS = [REPO / "docker" / name for name in
+           ("entrypoint.sh", "base_image.sh", "wheelhouse.sh", "build.sh", "smoke.sh")]
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +58,39 @@ def test_every_published_port_is_bound_to_loopback(compose):
         assert host_ip == "127.0.0.1", f"{name} publishes {port!r} beyond 127.0.0.1"
     head_ports = {_published(p)[1] for p in compose["services"][HEAD_SERVICE]["ports"]}
     assert {"8265:8265", "6379:6379"} <= head_ports
+    # The host ports are settings (docker/smoke.sh picks free ones); the address is not.
+    moved = load_compose({"RAY_DASHBOARD_HOST_PORT": "18265", "RAY_GCS_HOST_PORT": "16379"})
+    assert {_published(p) for p in moved["services"][HEAD_SERVICE]["ports"]} == \
+        {("127.0.0.1", "18265:8265"), ("127.0.0.1", "16379:6379")}
+    for service in load_compose(raw=True)["services"].values():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), port
+
+
+def test_nodes_run_the_built_image_with_a_cpu_limit_and_an_init(compose):
+    # docker/build.sh builds the image (a context of just what the Dockerfile copies):
+    # compose neither builds it (its context would be the whole repository with the classic
+    # builder) nor needs to pull it.
+    for name, service in compose["services"].items():
+        assert "build" not in service, f"{name} builds: the image comes from docker/build.sh"
+        assert service["image"] == "rllib-gnn:latest", name
+    assert load_compose({"RLLIB_GNN_IMAGE": "rllib-gnn:smoke"})["services"][HEAD_SERVICE][
+        "image"] == "rllib-gnn:smoke"
+    for name in RAY_SERVICES:
+        service = compose["services"][name]
+        assert service["init"] is True, f"{name}: no init to reap the node's orphans"
+        # Ray schedules on as many CPUs as docker grants the container.
+        assert str(service["cpus"]) == service["environment"]["RAY_NUM_CPUS"] == "2", name
+        limited = load_compose({"RAY_NODE_CPUS": "1"})["services"][name]
+        assert str(limited["cpus"]) == limited["environment"]["RAY_NUM_CPUS"] == "1", name
+    tensorboard = compose["services"]["tensorboard"]
+    assert tensorboard["command"][0] == "tensorboard"   # entrypoint.sh execs it as is
+
+
+def test_the_token_file_is_the_hosts_unless_set(compose):
+    assert compose["secrets"]["ray_auth_token"]["file"] == "~/.ray/auth_token"
+    assert load_compose({"RAY_AUTH_TOKEN_FILE": "/tmp/t"})["secrets"]["ray_auth_token"][
+        "file"] == "/tmp/t"
 
 
 def test_head_and_workers_run_the_entrypoint_like_the_local_cluster_test(compose):
@@ -104,12 +142,65 @@ def test_nodes_share_one_token_and_set_only_variables_the_entrypoint_reads(compo
                 f"{name} sets {key}, which entrypoint.sh does not read"
 
 
-def test_entrypoint_is_an_executable_bash_script():
-    assert os.access(ENTRYPOINT, os.X_OK)
-    assert ENTRYPOINT.read_text().startswith("#!/usr/bin/env bash")
-    subprocess.run(["bash", "-n", str(ENTRYPOINT)], check=True)
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_docker_scripts_are_executable_bash(script):
+    assert os.access(script, os.X_OK)
+    assert script.read_text().startswith("#!/usr/bin/env bash")
+    subprocess.run(["bash", "-n", str(script)], check=True)
     if shutil.which("shellcheck"):
-        subprocess.run(["shellcheck", str(ENTRYPOINT)], check=True)
+        subprocess.run(["shellcheck", str(script)], check=True)
+
+
+def _copy_sources(dockerfile: str) -> list[str]:
+    """The build-context sources of the Dockerfile's COPY lines (not COPY --from)."""
+    sources = []
+    for line in dockerfile.splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(w.startswith("--from") for w in words):
+            sources += [w for w in words[1:-1] if not w.startswith("--")]
+    return sources
+
+
+def test_the_image_builds_offline_from_a_base_argument_and_the_wheelhouse():
+    dockerfile = DOCKERFILE.read_text()
+    # No `# syntax=` line: BuildKit would pull that frontend image from Docker Hub.
+    assert not re.search(r"^#\s*syntax=", dockerfile, re.M)
+    assert "ARG BASE_IMAGE=python:3.11-slim" in dockerfile.split("FROM", 1)[0]
+    froms = re.findall(r"^FROM\s+(\S+)", dockerfile, re.M)
+    assert froms and set(froms) == {"${BASE_IMAGE}"}, froms
+    # Every pip install reads the wheelhouse only; nothing in the build fetches a URL.
+    installs = re.findall(r"pip install[^\n]*(?:\\\n[^\n]*)*", dockerfile)
+    assert installs and all("--no-index" in i and "--find-links /wheelhouse" in i
+                            for i in installs), installs
+    run_lines = "\n".join(re.findall(r"^RUN .*(?:\\\n.*)*", dockerfile, re.M))
+    assert not re.search(r"https?://|curl |wget |apt-get", run_lines), run_lines
+    # The wheelhouse only reaches the final image through the build stage's venv.
+    final_stage = dockerfile.split("AS rllib-gnn", 1)[1]
+    assert "wheelhouse" not in "\n".join(_copy_sources(final_stage))
+
+
+def test_build_context_is_exactly_what_the_dockerfile_copies():
+    sources = set(_copy_sources(DOCKERFILE.read_text()))
+    assert {"docker/wheelhouse", "docker/entrypoint.sh", "rllib_gnn", "envs"} <= sources
+    build_sh = (REPO / "docker" / "build.sh").read_text()
+    staged = re.search(r"tar -C \"\$repo\"(.*?)\| tar", build_sh, re.S).group(1).split()
+    staged = {w for w in staged if not w.startswith(("-", "\\"))} | {"docker/wheelhouse"}
+    assert sources <= staged, f"build.sh does not send {sources - staged}"
+    # BuildKit users building from the repository root get the same context.
+    ignore = [line.strip() for line in
+              (REPO / "docker" / "Dockerfile.dockerignore").read_text().splitlines()
+              if line.strip() and not line.startswith("#")]
+    assert ignore[0] == "*"
+    for source in sources:
+        assert f"!{source}" in ignore or f"!{source}/" in ignore, source
+
+
+def test_the_wheelhouse_stays_out_of_git():
+    assert "/docker/wheelhouse/" in (REPO / ".gitignore").read_text().split()
+    if shutil.which("git") and (REPO / ".git").exists():
+        out = subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q",
+                              "docker/wheelhouse/torch-2.13.0+cpu.whl"])
+        assert out.returncode == 0, "git would track docker/wheelhouse/"
 
 
 def _entrypoint(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
