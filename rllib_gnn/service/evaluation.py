@@ -18,6 +18,9 @@ checkpoint's trial dir)::
                                                          eval env_config, checkpoint, seeds
     <trial>-<checkpoint>-<hash of env_overrides>.csv    the rows
 
+with ``-<label>`` after the hash when the policy commits several picks per forward pass
+(``decoding``, e.g. ``-top_fraction_0.1``), so that the one-pick evaluation stays.
+
 Each file is written to a temporary file in the same folder and moved into place with
 ``os.replace`` (:mod:`rllib_gnn.training.files`), so a crash never leaves a half-written
 result.
@@ -37,6 +40,7 @@ import numpy as np
 
 from envs.catalog import EnvEntry, entry as catalog_entry
 from envs.compare import compare, episode_ratios
+from rllib_gnn.nn.decoding import Decoding, check_decodable
 from rllib_gnn.service.checkpoints import checkpoint_path, load_team
 from rllib_gnn.service.players import best_of_k_player, policy_player
 from rllib_gnn.service.tables import csv_text
@@ -64,9 +68,11 @@ def _recording(player: Callable, metric: str, log: dict) -> Callable:
 
 
 def _settings(experiment: Mapping[str, Any], env_overrides: Mapping | None,
-              episodes: int | None, sample: int | None) -> tuple[Mapping, int, int]:
-    """``(env_overrides, episodes, sample)``: the arguments, or where None the experiment's
-    ``evaluation`` section (else: no overrides, 100 episodes, no best-of-K)."""
+              episodes: int | None, sample: int | None, decoding: Mapping | None
+              ) -> tuple[Mapping, int, int, Decoding]:
+    """``(env_overrides, episodes, sample, decoding)``: the arguments, or where None the
+    experiment's ``evaluation`` section (else: no overrides, 100 episodes, no best-of-K, one
+    pick per forward pass)."""
     defaults = experiment.get("evaluation") or {}
     if env_overrides is None:
         env_overrides = defaults.get("env_config") or {}
@@ -76,13 +82,16 @@ def _settings(experiment: Mapping[str, Any], env_overrides: Mapping | None,
         raise ValueError(f"episodes must be >= 1, got {episodes}")
     if sample < 0:
         raise ValueError(f"sample must be >= 0 (0: no best-of-K row), got {sample}")
-    return env_overrides, episodes, sample
+    decoding = Decoding.parse(defaults.get("decoding") if decoding is None else decoding)
+    return env_overrides, episodes, sample, decoding
 
 
 def _players(module, mapping: Callable | None, entry: EnvEntry, sample: int,
-             sampled: bool) -> dict[str, Callable]:
-    """The rows' players: the policy (greedy, sampled, best of ``sample``), the baselines."""
-    players = {"policy": policy_player(module, policy_mapping_fn=mapping)}
+             sampled: bool, decoding: Decoding) -> dict[str, Callable]:
+    """The rows' players: the policy (greedy, sampled, best of ``sample``), the baselines.
+    With a ``decoding`` of several picks per pass the greedy row is ``policy_<label>``."""
+    name = "policy" if decoding.one_at_a_time else f"policy_{decoding.label()}"
+    players = {name: policy_player(module, policy_mapping_fn=mapping, decoding=decoding)}
     if sampled:
         players["policy_sampled"] = policy_player(module, explore=True,
                                                   policy_mapping_fn=mapping)
@@ -110,7 +119,8 @@ def _add_spread_and_time(rows: list[dict], logs: Mapping[str, dict], entry: EnvE
 
 def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = None,
              episodes: int | None = None, sample: int | None = None, seed: int = 0,
-             out: str | os.PathLike | None = None, sampled: bool = False) -> list[dict]:
+             out: str | os.PathLike | None = None, sampled: bool = False,
+             decoding: Mapping | None = None) -> list[dict]:
     """Compare the checkpoint's policy with the env's baselines on the same seeded episodes.
 
     Args:
@@ -128,6 +138,11 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
         sampled: also the row ``policy_sampled``: the policy sampling its actions (seeded
             per episode) instead of taking the argmax (agents sharing a policy can loop
             when acting by argmax).
+        decoding: the greedy policy's picks per forward pass
+            (:class:`~rllib_gnn.nn.decoding.Decoding`: ``{}`` one, ``{"top_fraction": f}``,
+            ``{"prob_ratio": r}``); None takes the experiment's ``evaluation.decoding``,
+            else one. Several picks per pass name the row ``policy_<label>`` (e.g.
+            ``policy_top_fraction_0.1``) and its files ``...-<label>.json``.
 
     Returns:
         One row per player (``policy``, ``policy_sampled``, ``policy_best_of_K``, then the
@@ -145,20 +160,25 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
     ckpt = checkpoint_path(checkpoint_dir)
     module, mapping, experiment = load_team(ckpt)
     entry = catalog_entry(experiment["env"])
-    env_overrides, episodes, sample = _settings(experiment, env_overrides, episodes, sample)
+    env_overrides, episodes, sample, decoding = _settings(experiment, env_overrides, episodes,
+                                                          sample, decoding)
     config = evaluation_env_config(experiment, env_overrides)
-    players = _players(module, mapping, entry, sample, sampled)
+    if not decoding.one_at_a_time:
+        check_decodable(entry.make(config), decoding)  # before any episode plays
+    players = _players(module, mapping, entry, sample, sampled, decoding)
     logs = {name: {"seeds": [], entry.metric: [], "wall_s": []} for name in players}
     recorded = {name: _recording(p, entry.metric, logs[name]) for name, p in players.items()}
     rows = compare(entry, recorded, config, episodes, seed)
     _add_spread_and_time(rows, logs, entry, episodes)
 
     out_dir = Path(out) if out is not None else ckpt.parent.parent / "evaluations"
-    stem = f"{ckpt.parent.name}-{ckpt.name}-{_overrides_hash(env_overrides)}"
+    stem = f"{ckpt.parent.name}-{ckpt.name}-{_overrides_hash(env_overrides)}" + (
+        "" if decoding.one_at_a_time else f"-{decoding.label()}")
     write_json_atomic(out_dir / f"{stem}.json", {
         "checkpoint": str(ckpt), "experiment": experiment.get("name"), "env": experiment["env"],
         "env_overrides": env_overrides, "env_config": config, "episodes": episodes,
-        "seed": seed, "sample": sample, "metric": entry.metric, "goal": entry.goal,
+        "seed": seed, "sample": sample, "decoding": decoding.to_dict(),
+        "metric": entry.metric, "goal": entry.goal,
         "reference": entry.reference, "rows": rows,
         "per_episode": {"seeds": list(range(seed, seed + episodes)),
                         **{name: log[entry.metric] for name, log in logs.items()}}})
