@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 
+import rllib_gnn
 from envs.catalog import entry
 from envs.graphs import Graph
 from envs.matching import MaxMatchingEnv
@@ -179,6 +180,7 @@ def test_decodings_that_cannot_be_are_one_line_value_errors():
         assert message in str(err.value) and "\n" not in str(err.value)
     assert Decoding.parse(None) == Decoding.parse({}) == Decoding()
     assert Decoding.parse({"top_fraction": 0.1}).to_dict() == {"top_fraction": 0.1}
+    assert rllib_gnn.Decoding is Decoding and rllib_gnn.decode_episode is decode_episode
 
 
 def test_envs_decoding_cannot_play_are_refused():
