@@ -16,12 +16,14 @@ on the true ratio, marked ``<=``) and over greedy.
         [--exact-limit 900] [--references FILE] [--busy python|numpy] [--out FILE]
 
 The references (exact, greedy) are solved before the policy plays, without the ``--busy``
-load; ``--references`` reuses those of an earlier output (same sizes, graphs and seed), so
-a loaded run does not solve the MILPs again. It runs with the process environment the
-service gives a trial (``benchmarks/timing.py``); ``--busy`` keeps one core busy with
-another process while the policy plays.
+load, and kept in ``--references`` (``benchmarks/results/mvc_large_references.json``, by
+size, graph, seed and time limit), so that a second run (loaded, other decodings) does
+not solve the MILPs again: 10,000 nodes take it 400-500 s a graph here. It runs with the
+process environment the service gives a trial (``benchmarks/timing.py``); ``--busy``
+keeps one core busy with another process while the policy plays.
 
-Prints a table and writes ``benchmarks/results/mvc_large.json`` (atomically).
+Prints a row as each is measured and the table at the end, and rewrites
+``benchmarks/results/mvc_large.json`` (atomically) after every row.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ import numpy as np
 from envs.compare import format_table
 from envs.graphs import GraphDistribution, sample_graphs
 from envs.mvc import MinVertexCoverEnv, OptimumUnproven, exact_mvc, greedy_mvc
+from rllib_gnn.training.files import write_json_atomic
 from timing import LOADS, busy, rerun_as_the_service  # benchmarks/timing.py
 
-ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).resolve().parent / "results"
 #: The targets of issue 19: seconds per graph by size, and the ratio to the optimum.
 TARGET_S = {1_000: 1.0, 10_000: 10.0, 100_000: 120.0}
 TARGET_RATIO = 1.04
@@ -62,17 +65,18 @@ def reference(graph, exact_limit: float) -> dict:
             "greedy": greedy_mvc(graph)[1]}
 
 
-def references(sizes, counts, seed: int, exact_limit: float, reuse: str | None) -> dict:
-    """``"n:i" -> reference`` for every graph; from ``reuse``'s output where it has them."""
-    earlier = json.loads(Path(reuse).read_text()) if reuse else {"seed": seed, "references": {}}
-    if earlier["seed"] != seed:
-        raise SystemExit(f"--references {reuse} holds the graphs of --seed {earlier['seed']}")
-    known, out = earlier["references"], {}
+def references(sizes, counts, seed: int, exact_limit: float, cache: Path) -> dict:
+    """``"n:i" -> reference`` for every graph, from the ``cache`` file where it has the graph
+    (same seed and MILP time limit), else solved and added to it at once."""
+    known = json.loads(cache.read_text()) if cache.is_file() else {}
+    out = {}
     for n, count in zip(sizes, counts):
         for i, graph in enumerate(blog_graphs(n, count, seed)):
-            key = f"{n}:{i}"
-            out[key] = known.get(key) or reference(graph, exact_limit)
-            ref = out[key]
+            key = f"{n}:{i}:seed={seed}:limit={exact_limit:g}"
+            if key not in known:
+                known[key] = reference(graph, exact_limit)
+                write_json_atomic(cache, known)
+            ref = out[f"{n}:{i}"] = known[key]
             print(f"{n} nodes, graph {i}: greedy {ref['greedy']:.2f}, exact "
                   + (f"{ref['exact']:.2f}" if ref["exact"] is not None else
                      f"unproven in {exact_limit:g} s (bound {ref['bound']:.2f})")
@@ -113,7 +117,8 @@ def row(n: int, decoding, infos: list[dict], refs: list[dict]) -> dict:
 
 
 def run(args: argparse.Namespace, refs: dict) -> list[dict]:
-    """Every (size, decoding) row (see the module docstring)."""
+    """Every (size, decoding) row (see the module docstring), the output rewritten after
+    each one."""
     from rllib_gnn.nn.decoding import Decoding
     from rllib_gnn.service.checkpoints import load_policy
 
@@ -127,6 +132,11 @@ def run(args: argparse.Namespace, refs: dict) -> list[dict]:
             rows.append(row(n, decoding, play(module, graphs, decoding),
                             [refs[f"{n}:{i}"] for i in range(count)]))
             print(format_table(rows[-1:]), flush=True)
+            write_json_atomic(Path(args.out), {
+                "checkpoint": str(Path(args.checkpoint).resolve()), "busy": args.busy,
+                "seed": args.seed, "exact_limit_s": args.exact_limit, "rows": rows,
+                "references": refs,
+                "targets": {"s_per_graph": TARGET_S, "ratio": TARGET_RATIO}})
     return rows
 
 
@@ -155,27 +165,23 @@ def main() -> None:
     parser.add_argument("--one-max-nodes", type=int, default=1_000,
                         help="largest size decoded one pick per pass")
     parser.add_argument("--exact-limit", type=float, default=900.0, help="MILP seconds a graph")
-    parser.add_argument("--references", help="an earlier output whose references to reuse")
+    parser.add_argument("--references", default=str(RESULTS / "mvc_large_references.json"),
+                        help="the file of solved references, read and extended")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--busy", choices=sorted(LOADS), help="keep one core busy meanwhile")
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "mvc_large.json"))
+    parser.add_argument("--out", default=str(RESULTS / "mvc_large.json"))
     args = parser.parse_args()
     if len(args.graphs) != len(args.sizes):
         parser.error(f"--graphs needs one count per size ({len(args.sizes)}), got {args.graphs}")
     for text in args.decoding:
         parse_decoding(text)
     rerun_as_the_service()
-    refs = references(args.sizes, args.graphs, args.seed, args.exact_limit, args.references)
+    refs = references(args.sizes, args.graphs, args.seed, args.exact_limit,
+                      Path(args.references))
     with busy(args.busy):
         rows = run(args, refs)
     print()
     print(format_table(rows))
-    from rllib_gnn.training.files import write_json_atomic
-
-    write_json_atomic(Path(args.out), {
-        "checkpoint": str(Path(args.checkpoint).resolve()), "busy": args.busy,
-        "seed": args.seed, "exact_limit_s": args.exact_limit, "rows": rows,
-        "references": refs, "targets": {"s_per_graph": TARGET_S, "ratio": TARGET_RATIO}})
     print(f"wrote {args.out}")
 
 
