@@ -1,5 +1,7 @@
 """Graph generators: seeded, reproducible, well-formed; distributions and presets validate."""
 
+import dataclasses
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -64,12 +66,25 @@ def test_presets_have_the_blog_sizes():
     assert sizes == {5, 10, 15}
 
 
+def test_erdos_renyi_mean_degree_keeps_the_expected_degree_at_every_size():
+    dist = GraphDistribution("erdos_renyi", (20,), {"mean_degree": 4.0}, "unit")
+    for n in (20, 200, 2000):
+        sized = dataclasses.replace(dist, sizes=(n,))
+        graphs = sample_graphs(sized, 5, seed=1)
+        mean = np.mean([2 * g.num_edges / g.num_nodes for g in graphs])
+        assert abs(mean - 4.0) < 0.6, (n, mean)
+        # the padding bound follows the mean degree, not p's default of 0.1
+        assert max(g.num_edges for g in graphs) <= sized.max_undirected_edges() < 3 * n + 50
+
+
 @pytest.mark.parametrize("config, key", [
     ({"generator": "nope"}, "generator"),
     ({"generator": "grid", "sizes": [-3]}, "sizes"),
     ({"generator": "grid", "sizes": []}, "sizes"),
     ({"generator": "erdos_renyi", "params": {"p": 1.5}}, "params.p"),
     ({"generator": "erdos_renyi", "params": {"k": 2}}, "erdos_renyi params"),
+    ({"generator": "erdos_renyi", "params": {"p": 0.2, "mean_degree": 3}}, "not both"),
+    ({"generator": "erdos_renyi", "params": {"mean_degree": 0}}, "params.mean_degree"),
     ({"generator": "grid", "colour": 1}, "graphs"),
     ({"preset": "nope"}, "preset"),
     ({"preset": "blog_mvc", "split": "nope"}, "split"),
