@@ -20,12 +20,14 @@ Schema (every top-level key; ``env`` is the only required one)::
     stop: {training_iteration: 20}     # Tune stop criteria: result key -> number
     evaluation:                 # used by the end-of-run evaluation and `rllib-gnn evaluate`
       env_config: {...}         #   overrides of env_config (e.g. larger graphs)
-      episodes: 100
+      episodes: 100             #   every player on the held-out episodes seeded 1000..
       sample: 0                 #   best of K sampled rollouts beside the greedy policy
     periodic_evaluation:        # during training, with RLlib's evaluation settings: before
       every: 10                 #   the first iteration and every `every` iterations (0:
       episodes: 20              #   never) the greedy policy plays the same held-out episodes
-      seed: 1000                #   (seeds seed..seed+episodes-1) on evaluation.env_config;
+      seed: 1000                #   (seeds seed..seed+episodes-1; 1000 = envs.compare.
+                                #   HELD_OUT_SEED, as `rllib-gnn evaluate`) on
+                                #   evaluation.env_config;
       ratio: true               #   logs rllib_gnn/eval/metric and rllib_gnn/eval/ratio (over
                                 #   the catalog's reference baseline, played once per trial),
                                 #   the report's headline curves; ratio: false skips the
