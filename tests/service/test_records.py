@@ -1,5 +1,6 @@
-"""The evaluation protocol's files: a record round-trips through JSON and is written
-atomically; a checkpoint's training cost is read from its trial's results."""
+"""The evaluation protocol's files: a record round-trips through JSON, is written atomically,
+and `rllib-gnn report` renders its tables; a checkpoint's training cost is read from its
+trial's results."""
 
 import json
 import math
@@ -10,7 +11,9 @@ import pytest
 from envs.catalog import entry
 from envs.compare import play_episodes
 from rllib_gnn.service.checkpoints import training_cost
+from rllib_gnn.service.cli import main
 from rllib_gnn.service.records import evaluation_record, read_record, record_file, write_record
+from rllib_gnn.service.report import report
 
 CONFIG = {"graphs": {"preset": "blog_mvc", "split": "test"}}
 COST = {"trial": "/runs/t", "iteration": 7, "time_total_s": 123.4, "env_steps": 5678}
@@ -86,6 +89,30 @@ def test_a_file_that_is_no_record_is_one_clear_error(tmp_path, text, message):
     with pytest.raises(ValueError, match=message) as err:
         read_record(path)
     assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_report_renders_the_tables_of_a_record_file(record, tmp_path, capsys):
+    path = write_record(tmp_path / "mvc_baselines.json", record)
+    assert main(["report", str(path)]) == 0
+    out = tmp_path / "mvc_baselines_report"
+    assert sorted(p.name for p in out.iterdir()) == ["evaluation.md", "report.html"]
+    md = (out / "evaluation.md").read_text()
+    evaluation = record["evaluations"][0]
+    greedy = next(r for r in evaluation["rows"] if r["player"] == "greedy")
+    header = next(line for line in md.splitlines() if line.startswith("| player |"))
+    assert header.split(" | ")[:4] == ["| player", "episodes", "cover_weight", "length"]
+    for column in ("ratio_to_exact", "diff_to_exact", "se_below_diff", "env_steps",
+                   "wall_s_per_episode"):
+        assert f" {column} |" in header
+    line = next(line for line in md.splitlines() if line.startswith("| greedy |"))
+    assert f"{greedy['ratio_to_exact']:.4f} ± {greedy['ratio_to_exact_se']:.4f}" in line
+    assert f"| {greedy['env_steps']} |" in line
+    assert "| random | greedy |" in md  # the pairs table
+    assert "seeds 1000..1005" in md and "trained 123 s wall time, 5,678 env steps" in md
+    assert "paired standard error" in md and "MVC baselines: curve" in md
+    page = (out / "report.html").read_text()
+    assert "<td>greedy</td>" in page and "report-data" not in page  # tables, no charts
+    assert report(tmp_path, tmp_path / "dir_report")[1].read_text().count("| exact |") == 1
 
 
 def _trial(tmp_path, iteration):
