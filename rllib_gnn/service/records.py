@@ -17,7 +17,8 @@ they measured as one record file, which ``rllib-gnn report`` renders as tables::
          "check": {"se_below_differences": true, "unresolved": []},
          "training": {"time_total_s": 603.3, "env_steps": 207113, "iteration": 101,
                       "trial": "..."} or null,   # what the evaluated policy cost to train
-         "per_episode": {"seeds": [...], "metric": {player: [...]},
+         "per_episode": {"seeds": [...], "path_length": {player: [...]},  # the metric
+                         "success": {...}, ...,     # and each extra metric (null: missing)
                          "length": {player: [...]}, "wall_s": {player: [...]}},
          ...                 # the writer's context: checkpoint, env_overrides, sample, ...
      }, ...],
@@ -70,14 +71,15 @@ def evaluation_record(env: str, played: Mapping[str, Episodes], env_config: Mapp
     rows = comparison_rows(entry, played)
     pairs = pair_rows(entry, played, pairs_for)
     seeds = list(next(iter(played.values())).seeds) if played else []
+    values = {key: {p: e.values[:, j].tolist() for p, e in played.items()}
+              for j, key in enumerate((entry.metric, *entry.extra_metrics))}
     return {
         "name": name, "env": env, "env_config": dict(env_config), "metric": entry.metric,
         "goal": entry.goal, "reference": entry.reference,
         "seeds": [seeds[0], seeds[-1]] if seeds else [], "episodes": len(seeds),
         "rows": rows, "pairs": pairs, "check": _check(rows, pairs),
         "training": dict(training) if training else None, **context,
-        "per_episode": {"seeds": seeds,
-                        "metric": {p: e.metric.tolist() for p, e in played.items()},
+        "per_episode": {"seeds": seeds, **values,
                         "length": {p: e.lengths.tolist() for p, e in played.items()},
                         "wall_s": {p: e.wall_s.tolist() for p, e in played.items()}}}
 

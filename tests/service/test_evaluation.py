@@ -133,19 +133,19 @@ def test_the_policy_never_beats_exact_per_episode(evaluated):
     _, record, _, _ = evaluated
     per = record["per_episode"]
     assert per["seeds"] == [1000, 1001, 1002, 1003, 1004]
-    exact = np.array(per["metric"]["exact"])
+    exact = np.array(per["cover_weight"]["exact"])
     # The JSON's per-episode values belong to these seeds: recompute exact independently.
     env = entry("mvc").make(record["env_config"])
     np.testing.assert_allclose([play_exact(env, s)["cover_weight"] for s in per["seeds"]], exact)
     for player in ("policy", "policy_best_of_2"):
-        values = np.array(per["metric"][player])
+        values = np.array(per["cover_weight"][player])
         assert values.shape == exact.shape
         assert (values >= exact - 1e-9).all(), f"{player} {values} beats the optimum {exact}"
 
 
 def test_best_of_k_is_never_worse_than_greedy_per_episode(evaluated):
     _, record, _, _ = evaluated
-    per = record["per_episode"]["metric"]
+    per = record["per_episode"]["cover_weight"]
     assert (np.array(per["policy_best_of_2"]) <= np.array(per["policy"]) + 1e-12).all()
 
 
@@ -189,10 +189,10 @@ def test_the_sampled_row_is_the_seeded_sampling_policy(checkpoint, tmp_path):
     module, experiment = load_policy(checkpoint)
     env = catalog_entry(experiment["env"]).make(evaluation_env_config(experiment, TEST_GRAPHS))
     sampling = policy_player(module, explore=True)
-    assert per_episode["metric"]["policy_sampled"] == [sampling(env, s)["cover_weight"]
+    assert per_episode["cover_weight"]["policy_sampled"] == [sampling(env, s)["cover_weight"]
                                                        for s in per_episode["seeds"]]
     # a 1-iteration policy is far from deterministic: sampling changes some cover
-    assert per_episode["metric"]["policy_sampled"] != per_episode["metric"]["policy"]
+    assert per_episode["cover_weight"]["policy_sampled"] != per_episode["cover_weight"]["policy"]
 
 
 # ---------------------------------------------------------------------------- env config
@@ -278,9 +278,9 @@ def test_multi_agent_evaluation_shares_one_module_across_agents(tmp_path):
     for seed in per["seeds"]:
         env.reset(seed=seed)
         optimum.append(exact_mvc(env.graph)[1])
-    np.testing.assert_allclose(per["metric"]["exact"], optimum)  # the ILP optimum of each
+    np.testing.assert_allclose(per["cover_weight"]["exact"], optimum)  # the ILP optimum of each
     assert by_player["policy"]["ratio_to_exact"] == pytest.approx(
-        np.mean(np.array(per["metric"]["policy"]) / optimum))
+        np.mean(np.array(per["cover_weight"]["policy"]) / optimum))
 
 
 def test_patrol_team_rows_show_average_and_worst_idleness_beside_both_heuristics():
@@ -356,7 +356,7 @@ def test_a_per_agent_checkpoint_plays_each_agent_with_its_own_module(per_agent_c
     (record,) = tmp_path.glob("*.json")
     per = json.loads(record.read_text())["evaluations"][0]["per_episode"]
     own = _team_cover_weights(policy, per["seeds"])
-    np.testing.assert_allclose(per["metric"]["policy"], own)
+    np.testing.assert_allclose(per["cover_weight"]["policy"], own)
     # Not vacuous: one module for both agents (either one) plays other covers.
     for shared in ("agent_0", "agent_1"):
         other = _team_cover_weights(dict.fromkeys(policy, policy[shared]), per["seeds"])

@@ -14,6 +14,7 @@ from rllib_gnn.service.checkpoints import training_cost
 from rllib_gnn.service.cli import main
 from rllib_gnn.service.records import evaluation_record, read_record, record_file, write_record
 from rllib_gnn.service.report import report
+from rllib_gnn.training.files import json_safe
 
 CONFIG = {"graphs": {"preset": "blog_mvc", "split": "test"}}
 COST = {"trial": "/runs/t", "iteration": 7, "time_total_s": 123.4, "env_steps": 5678}
@@ -34,7 +35,9 @@ def record():
 def test_a_record_round_trips_through_its_json_file(record, tmp_path):
     path = write_record(tmp_path / "out" / "mvc.json", record)
     back = read_record(path)
-    assert back == json.loads(json.dumps(record))  # nothing lost but tuples -> lists
+    # nothing lost but tuples (lists now) and NaN (null now: no cover_ratio was computed)
+    assert back == json.loads(json.dumps(json_safe(record)))
+    assert back["evaluations"][0]["per_episode"]["cover_ratio"]["exact"] == [None] * 6
     [evaluation] = back["evaluations"]
     assert (back["protocol"], back["budget_s"], back["host"]["cpus"] > 0) == (1, 60, True)
     assert evaluation["seeds"] == [1000, 1005] and evaluation["episodes"] == 6
@@ -43,7 +46,7 @@ def test_a_record_round_trips_through_its_json_file(record, tmp_path):
     rows = {row["player"]: row for row in evaluation["rows"]}
     assert rows["greedy"]["env_steps"] == sum(per["length"]["greedy"])
     assert rows["random"]["cover_weight_mean"] == pytest.approx(
-        sum(per["metric"]["random"]) / 6)
+        sum(per["cover_weight"]["random"]) / 6)
     assert [(p["player"], p["against"]) for p in evaluation["pairs"]] == [("random", "greedy")]
     unresolved = [r["player"] for r in evaluation["rows"] if r["se_below_diff"] is False]
     assert evaluation["check"] == {"se_below_differences": not unresolved,
