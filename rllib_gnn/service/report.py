@@ -34,6 +34,7 @@ from pathlib import Path
 
 from rllib_gnn.service.report_curves import (COLORS, chart_series, chart_x, select_metrics,
                                              x_column)
+from rllib_gnn.service.records import read_record
 from rllib_gnn.service.report_page import page
 from rllib_gnn.service.report_plot import curve_png
 from rllib_gnn.service.report_render import render_html, render_markdown
@@ -58,31 +59,39 @@ def report(run_dir, out_dir=None, metrics: Sequence[str] | None = None) -> list[
     ``metrics``: progress.csv columns to plot (default: those of
     :data:`~rllib_gnn.service.report_curves.DEFAULT_METRICS` present). ``out_dir`` defaults
     to ``run_dir / "report"``. ``run_dir`` may also be one evaluation record file (a
-    benchmark's JSON; ``out_dir`` default: ``<file name without .json>_report`` beside it)
-    or a folder of them without trials: then the page and the Markdown hold their tables
-    alone. Returns the written paths.
+    benchmark's JSON; ``out_dir`` default: ``<file name without .json>_report`` beside it;
+    ValueError when it is none) or a folder of them without trials (its other JSON files
+    are named as skipped): then the page and the Markdown hold their tables alone.
+    Returns the written paths.
     """
     run_dir = Path(run_dir).expanduser()
     if run_dir.is_file():
         out = run_dir.with_name(f"{run_dir.stem}_report") if out_dir is None else out_dir
-        return _records_report([run_dir], run_dir.name, Path(out).expanduser())
+        return _records_report([(run_dir, read_record(run_dir), "")], run_dir.name,
+                               Path(out).expanduser())
     out_dir = Path(out_dir).expanduser() if out_dir is not None else run_dir / "report"
     if not run_dir.is_dir():
         raise ValueError(f"{run_dir}: not a directory or an evaluation record file")
     trial_dirs = find_trial_dirs(run_dir, skip=[out_dir])
     if trial_dirs:
         return _run_report(run_dir, [read_trial(p) for p in trial_dirs], out_dir, metrics)
-    records = sorted(run_dir.glob("*.json"))
-    if not records:
+    found = [read_records(path) for path in sorted(run_dir.glob("*.json"))]
+    if not any(record for _, record, _ in found):
         raise ValueError(f"{run_dir}: no trial directories (a directory with params.json and "
                          "progress.csv) and no evaluation record files (*.json) found")
-    return _records_report(records, run_dir.name, out_dir)
+    return _records_report(found, run_dir.name, out_dir)
 
 
-def _records_report(files: Sequence[Path], title: str, out_dir: Path) -> list[Path]:
-    """``report.html`` and ``evaluation.md`` of evaluation record files alone (no charts)."""
-    head = Section(f"Report: {title}", 1, text=tuple(f"Record file: `{p}`" for p in files))
-    sections = [section for path in files for section in record_sections(*read_records(path))]
+def _records_report(found: Sequence[tuple], title: str, out_dir: Path) -> list[Path]:
+    """``report.html`` and ``evaluation.md`` of the evaluation record files of ``found``
+    (``(path, record or None, why not)``; the other JSON files are named as skipped), no
+    charts."""
+    skipped = [f"`{path.name}` ({why})" for path, record, why in found if record is None]
+    head = Section(f"Report: {title}", 1, text=tuple(
+        [f"Record file: `{path}`" for path, record, _ in found if record is not None]
+        + ([f"Skipped, not evaluation records: {'; '.join(skipped)}"] if skipped else [])))
+    sections = [section for path, record, _ in found if record is not None
+                for section in record_sections(path, record)]
     out_dir.mkdir(parents=True, exist_ok=True)
     return [write_atomic(out_dir / "report.html", page(head.heading, render_html([head]),
                                                        render_html(sections))),

@@ -118,6 +118,19 @@ def test_the_report_renders_the_tables_of_a_record_file(record, tmp_path, capsys
     assert report(tmp_path, tmp_path / "dir_report")[1].read_text().count("| exact |") == 1
 
 
+def test_a_folder_report_skips_other_json_and_a_bad_file_is_one_error(record, tmp_path,
+                                                                        capsys):
+    write_record(tmp_path / "mvc.json", record)
+    (tmp_path / "env_throughput.json").write_text('{"rows": "not a list"}')
+    md = report(tmp_path)[1].read_text()
+    assert "Skipped, not evaluation records: `env_throughput.json`" in md
+    assert md.count("### blog test graphs") == 1
+    assert main(["report", str(tmp_path / "env_throughput.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rllib-gnn: error: ") and "env_throughput.json" in err
+    assert "\n" not in err
+
+
 def _trial(tmp_path, iteration):
     """A trial dir with 3 iterations of results and a checkpoint of ``iteration``."""
     trial = tmp_path / "run" / "trial_0"
