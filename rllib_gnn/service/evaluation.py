@@ -12,7 +12,7 @@ env steps at the checkpoint).
     record = evaluate("results/mvc/PPO_mvc_0_.../checkpoint_000010",
                       env_overrides={"graphs": {"preset": "blog_mvc", "split": "test_100"}},
                       episodes=100, sample=8)
-    print(format_evaluation(record["rows"]))   # rllib_gnn.service.tables
+    print(format_record(record))   # rllib_gnn.service.tables: rows, pairs, check, cost
 
 Files written (``out`` defaults to ``<RUN_DIR>/evaluations`` with RUN_DIR the parent of the
 checkpoint's trial dir)::
