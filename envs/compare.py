@@ -25,8 +25,8 @@ from envs._validation import require_int
 from envs.catalog import EnvEntry
 from envs.paired import paired
 
-__all__ = ["HELD_OUT_SEED", "Episodes", "compare", "comparison_rows", "format_cell",
-           "format_table", "held_out_seeds", "pair_rows", "play_episodes"]
+__all__ = ["HELD_OUT_SEED", "Episodes", "compare", "comparison_rows", "episodes_problem",
+           "format_cell", "format_table", "held_out_seeds", "pair_rows", "play_episodes"]
 
 #: The first held-out episode seed. Training envs are seeded from the experiment's small
 #: ``seed`` upward, so evaluations (the periodic one during training, ``rllib-gnn
@@ -66,10 +66,15 @@ class Episodes:
         return self.values[:, 0]
 
 
-def _fixed_graphs(env) -> int | None:
-    """How many graphs the env's fixed list holds (None: a distribution)."""
+def episodes_problem(env, episodes: int) -> str | None:
+    """Why ``episodes`` episodes of ``env`` cannot all be different: a fixed list of fewer
+    graphs, so an episode would repeat a graph and the standard errors would count it
+    twice. None when they can."""
     fixed = env.settings.source.fixed
-    return None if fixed is None else len(fixed)
+    if fixed is None or episodes <= len(fixed):
+        return None
+    return (f"{episodes} episodes on a fixed list of {len(fixed)} graphs would play some "
+            f"graph twice; use at most {len(fixed)} episodes")
 
 
 def play_episodes(entry: EnvEntry, players: Mapping[str, Callable[..., dict]],
@@ -77,17 +82,16 @@ def play_episodes(entry: EnvEntry, players: Mapping[str, Callable[..., dict]],
     """Each player (``player(env, seed) -> final info``) on a fresh env built from
     ``config``, episode by episode on ``seeds``: the same episodes for every player.
 
-    Raises ValueError when the env plays a fixed list of fewer graphs than episodes: an
-    episode would repeat a graph, and the standard errors would count it twice.
+    Raises ValueError when the env plays a fixed list of fewer graphs than episodes
+    (:func:`episodes_problem`).
     """
     keys = (entry.metric, *entry.extra_metrics)
     played = {}
     for name, player in players.items():
         env = entry.make(config)
-        graphs = _fixed_graphs(env)
-        if graphs is not None and len(seeds) > graphs:
-            raise ValueError(f"{len(seeds)} episodes on a fixed list of {graphs} graphs would "
-                             f"play some graph twice; use at most {graphs} episodes")
+        problem = episodes_problem(env, len(seeds))
+        if problem:
+            raise ValueError(problem)
         infos, wall = [], []
         for seed in seeds:
             start = time.perf_counter()

@@ -307,7 +307,24 @@ def _validate_env_and_model(exp: Mapping[str, Any]) -> list[str]:
         validate_model_config(exp["model"])
     except ValueError as err:
         problems.append(f"model: {err}")
-    return problems + _validate_pretrain(exp) + _periodic_problems(exp, envs)
+    return (problems + _validate_pretrain(exp) + _periodic_problems(exp, envs)
+            + _episodes_problems(exp, envs))
+
+
+def _episodes_problems(exp: Mapping[str, Any], envs: Mapping[str, Any]) -> list[str]:
+    """The evaluations' episode counts on a fixed list of graphs: at most one episode per
+    graph (the evaluation protocol, :func:`envs.compare.episodes_problem`)."""
+    from envs.compare import episodes_problem
+
+    own = isinstance(exp["evaluation"].get("env_config"), dict)  # else: the training env's
+    env = envs.get("evaluation.env_config" if own else "env_config")
+    periodic = exp["periodic_evaluation"]
+    counts = {"evaluation.episodes": exp["evaluation"].get("episodes"),
+              "periodic_evaluation.episodes": periodic.get("episodes")
+              if is_number(periodic.get("every")) and periodic["every"] > 0 else None}
+    problems = [(key, episodes_problem(env, count)) for key, count in counts.items()
+                if env is not None and isinstance(count, int) and not isinstance(count, bool)]
+    return [f"{key}: {problem}" for key, problem in problems if problem]
 
 
 def _periodic_problems(exp: Mapping[str, Any], envs: Mapping[str, Any]) -> list[str]:

@@ -2,12 +2,12 @@
 every player, env steps and wall time per player (`envs.paired`, `envs.compare`)."""
 
 import math
-import time
 
 import networkx as nx
 import numpy as np
 import pytest
 
+from envs import compare as compare_module
 from envs.catalog import entry
 from envs.compare import (HELD_OUT_SEED, Episodes, compare, comparison_rows, pair_rows,
                           play_episodes)
@@ -98,11 +98,13 @@ def _recorder(play, log: list):
     return player
 
 
-def test_every_player_gets_the_same_held_out_seeds_and_graphs_on_its_own_env():
+def test_every_player_gets_the_same_held_out_seeds_and_graphs_on_its_own_env(monkeypatch):
     logs = {"exact": [], "greedy": [], "slow": []}
+    clock = [0.0]  # the protocol's clock: only the slow player moves it
+    monkeypatch.setattr(compare_module.time, "perf_counter", lambda: clock[0])
 
     def slow(env, seed):
-        time.sleep(0.01)
+        clock[0] += 0.25
         return play_greedy(env, seed)
     players = {"exact": _recorder(play_exact, logs["exact"]),
                "greedy": _recorder(play_greedy, logs["greedy"]),
@@ -113,7 +115,8 @@ def test_every_player_gets_the_same_held_out_seeds_and_graphs_on_its_own_env():
     graphs = [[weights for _, _, weights in log] for log in logs.values()]
     assert graphs[0] == graphs[1] == graphs[2] and graphs[0][0] != graphs[0][1]
     assert len({env for log in logs.values() for _, env, _ in log}) == 3  # a fresh env each
-    assert rows["slow"]["wall_s_per_episode"] >= 0.01 > rows["greedy"]["wall_s_per_episode"]
+    assert (rows["slow"]["wall_s"], rows["slow"]["wall_s_per_episode"]) == (1.0, 0.25)
+    assert rows["greedy"]["wall_s"] == 0.0
     assert rows["greedy"]["env_steps"] == rows["slow"]["env_steps"] > 0
 
 
