@@ -182,8 +182,9 @@ def test_train_on_graph_files_given_by_relative_paths(ray_session, tmp_path, cap
     # made absolute against the directory `train` starts in, before Ray sees them.
     monkeypatch.chdir(Path(__file__).resolve().parents[2])
     files = {"files": ["examples/graphs/*.graphml", "examples/graphs/*.gml"]}
-    experiment = {**TINY, "env_config": {"graphs": files},
-                  "evaluation": {"env_config": {}, "episodes": 2}}
+    experiment = {**TINY, "env_config": {"graphs": files},  # 2 graphs: 2 episodes at most
+                  "evaluation": {"env_config": {}, "episodes": 2},
+                  "periodic_evaluation": {"episodes": 2}}
     assert main(["train", str(_write(tmp_path, "own", experiment))]) == 0
     out = capsys.readouterr().out
     assert "policy" in out and "exact" in out
