@@ -2,12 +2,15 @@
 
 Trains PPO + GraphRLModule from an experiment YAML (default: tune_configs/mvc_best.yaml) on
 the seed blog's preset (Watts–Strogatz, 5/10/15 nodes) for a training-time budget, and
-every ``--eval-every`` seconds of training evaluates the greedy policy on fixed 20-node test
-graphs against the exact ILP optimum. It records when the mean cover weight first reaches
-the blog's best published agent (5.82 on its test graphs, i.e. 1.13 x optimum there) and
-the brief's targets (1.02 x optimum), then evaluates the final policy on 20-, 100- and
-1,000-node graphs of the same family without retraining, beside greedy and the exact
-optimum. Evaluation time is not counted as training time.
+every ``--eval-every`` seconds of training evaluates the greedy policy on the held-out
+20-node test episodes (seeds 1000.., the evaluation protocol of ``envs.compare``) against
+the exact ILP optimum on the same episodes. It records when the mean per-episode ratio
+first reaches the blog's best published agent (5.82 on its test graphs, i.e. 1.13 x optimum
+there) and the brief's targets (1.02 x optimum), then evaluates the final policy with the
+protocol on 20-, 100- and 1,000-node graphs of the same family without retraining, beside
+every MVC baseline (exact, greedy, random): paired standard errors, env steps and wall
+time per player, and the policy's training time and env steps. Evaluation time is not
+counted as training time.
 
 Other graph families: ``--graphs`` replaces the training graphs (a ``graphs`` mapping in
 YAML); the test graphs are the same generator, parameters and weights at each of
@@ -23,25 +26,28 @@ It runs with the process environment the service gives a trial (the threading po
 ``rllib_gnn/training/threads.py``); ``--busy`` keeps one core busy with another process
 (started and ended here) for the whole run.
 
-Prints tables and writes benchmarks/results/mvc_quality.json.
+Prints tables and writes benchmarks/results/mvc_quality.json, an evaluation record file
+(one evaluation per test size, the learning curve and the targets reached as its tables)
+that ``rllib-gnn report`` renders.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import time
-from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from envs.compare import format_table  # noqa: E402
-from envs.graphs import GraphDistribution, sample_graphs  # noqa: E402
-from envs.mvc import MinVertexCoverEnv, exact_mvc, greedy_mvc  # noqa: E402
+from envs.catalog import entry  # noqa: E402
+from envs.compare import format_table, held_out_seeds, play_episodes  # noqa: E402
+from envs.graphs import GraphDistribution  # noqa: E402
+from envs.paired import paired  # noqa: E402
+from rllib_gnn.service.players import policy_player  # noqa: E402
+from rllib_gnn.service.records import evaluation_record, record_file, write_record  # noqa: E402
+from rllib_gnn.service.tables import format_record  # noqa: E402
 from timing import (  # noqa: E402 (benchmarks/timing.py)
     LOADS, NO_PERIODIC_EVALUATION, busy, rerun_as_the_service)
 
@@ -49,33 +55,14 @@ ROOT = Path(__file__).resolve().parents[1]
 BLOG_BEST_RATIO = 1.13  # the blog's GraphSAGE agent: 5.82 on its 20-node test graphs
 
 
-def greedy_covers(module, graphs) -> np.ndarray:
-    """Cover weight of the greedy (argmax) policy on each graph, all episodes in lockstep.
+def size_configs(experiment: dict, sizes: list[int]) -> dict[int, dict]:
+    """The evaluation env config of each test size: the training graphs' generator,
+    parameters and weights at that size (the training size limits dropped)."""
+    from rllib_gnn.training.experiment import evaluation_env_config
 
-    One batched forward per step for every unfinished episode: no per-graph forward loop.
-    """
-    from rllib_gnn.nn.inference import resize_module
-
-    envs = [MinVertexCoverEnv({"graphs": [g]}) for g in graphs]
-    sized = resize_module(module, envs[0].observation_space, envs[0].action_space)
-    sized.eval()
-    obs = [env.reset(seed=0)[0] for env in envs]
-    weights = np.zeros(len(envs))
-    live = list(range(len(envs)))
-    with torch.no_grad():
-        while live:
-            batch = {k: torch.as_tensor(np.stack([obs[i][k] for i in live])) for k in obs[0]}
-            logits = sized.forward_inference({"obs": batch})["action_dist_inputs"]
-            actions = logits.argmax(-1).tolist()
-            still = []
-            for i, action in zip(live, actions):
-                obs[i], _, term, trunc, info = envs[i].step(action)
-                if term or trunc:
-                    weights[i] = info["cover_weight"]
-                else:
-                    still.append(i)
-            live = still
-    return weights
+    family = GraphDistribution.from_config(experiment["env_config"]["graphs"])
+    return {n: evaluation_env_config(experiment, {"graphs": dataclasses.asdict(
+        dataclasses.replace(family, sizes=(n,)))}) for n in sizes}
 
 
 def main() -> None:
@@ -102,66 +89,92 @@ def run(args: argparse.Namespace) -> None:
     """Train, evaluate and write the results (see the module docstring)."""
     import ray
 
-    from rllib_gnn.training.experiment import load_experiment
     from rllib_gnn.training.algorithm import build_algorithm_config
-    from rllib_gnn.training.files import write_json_atomic
+    from rllib_gnn.training.experiment import load_experiment
 
     graphs = [] if args.graphs is None else [f"env_config.graphs={args.graphs}"]
     if graphs and "max_nodes=" not in " ".join(args.set):
         graphs.append("env_config.max_nodes=null")  # sized by the new training graphs
     experiment = load_experiment(args.config, [NO_PERIODIC_EVALUATION, *graphs, *args.set])
-    family = GraphDistribution.from_config(experiment["env_config"]["graphs"])
-    test_sets = {n: sample_graphs(replace(family, sizes=(n,)), args.test_graphs if n < 1000
-                                  else args.large_graphs, seed=2026) for n in args.test_sizes}
-    test = test_sets[args.test_sizes[0]]
-    optimum = np.array([exact_mvc(g)[1] for g in test])
+    configs = size_configs(experiment, args.test_sizes)
+    curve_config, curve_seeds = configs[args.test_sizes[0]], held_out_seeds(args.test_graphs)
+    mvc = entry("mvc")
+    optimum = play_episodes(mvc, {"exact": mvc.baseline("exact")}, curve_config,
+                            curve_seeds)["exact"].metric
 
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
     algo = build_algorithm_config(experiment).build_algo()
-    curve, reached = [], {}
-    train_s, next_eval = 0.0, 0.0
-    steps, step_budget = 0, args.env_steps or float("inf")
+    try:
+        module, training, curve = train(algo, args, curve_config, curve_seeds, optimum)
+    finally:
+        algo.stop()
+    evaluations = [evaluate_size(module, training, configs[n],
+                                 args.test_graphs if n < 1000 else args.large_graphs, n)
+                   for n in args.test_sizes]
+    report(args, experiment, evaluations, training, curve)
+
+
+def train(algo, args, config: dict, seeds: range, optimum) -> tuple:
+    """Train for the budget, evaluating the greedy policy on ``seeds`` every
+    ``--eval-every`` training seconds; ``(module, training cost, curve)``."""
+    mvc = entry("mvc")
+    curve = []
+    train_s, next_eval, steps, iterations = 0.0, 0.0, 0, 0
+    step_budget = args.env_steps or float("inf")
     while train_s < args.budget and steps < step_budget:
         start = time.perf_counter()
         result = algo.train()
         train_s += time.perf_counter() - start
         steps = int(result["env_runners"]["num_env_steps_sampled_lifetime"])
+        iterations += 1
         if train_s >= next_eval or train_s >= args.budget or steps >= step_budget:
             next_eval += args.eval_every
-            covers = greedy_covers(algo.get_module("default_policy"), test)
-            ratio = float((covers / optimum).mean())
-            curve.append({"train_s": train_s, "env_steps": steps, "cover_weight": covers.mean(),
-                          "ratio_to_exact": ratio})
+            policy = policy_player(algo.get_module("default_policy"))
+            covers = play_episodes(mvc, {"policy": policy}, config, seeds)["policy"].metric
+            stats = paired(covers, optimum)
+            curve.append({"train_s": train_s, "env_steps": steps,
+                          "cover_weight": float(covers.mean()),
+                          "ratio_to_exact": stats["ratio"],
+                          "ratio_to_exact_se": stats["ratio_se"]})
             print(f"t {train_s:6.1f}s  steps {steps:8d}  cover {covers.mean():.4f}  "
-                  f"ratio {ratio:.4f}", flush=True)
-            for target in (BLOG_BEST_RATIO, 1.04, 1.02):
-                if ratio <= target and target not in reached:
-                    reached[target] = {"train_s": train_s, "env_steps": steps}
-    module = algo.get_module("default_policy")
-    algo.stop()
+                  f"ratio {stats['ratio']:.4f} ± {stats['ratio_se']:.4f}", flush=True)
+    training = {"time_total_s": train_s, "env_steps": steps, "iteration": iterations}
+    return algo.get_module("default_policy"), training, curve
 
+
+def evaluate_size(module, training: dict, config: dict, episodes: int, size: int) -> dict:
+    """The protocol's evaluation of the policy and every MVC baseline at one test size."""
+    mvc = entry("mvc")
+    players = {"policy": policy_player(module),
+               **{name: mvc.baseline(name) for name in mvc.baselines}}
+    played = play_episodes(mvc, players, config, held_out_seeds(episodes))
+    return evaluation_record("mvc", played, config, f"{episodes} x {size}-node graphs",
+                             pairs_for=["policy"], training=training)
+
+
+def reached(curve: list[dict]) -> list[dict]:
+    """When the curve's ratio first reached each target (None: never)."""
     rows = []
-    for n, graphs in test_sets.items():
-        exact = optimum if graphs is test else np.array([exact_mvc(g)[1] for g in graphs])
-        greedy = np.array([greedy_mvc(g)[1] for g in graphs])
-        start = time.perf_counter()
-        policy = greedy_covers(module, graphs)
-        rows.append({"graphs": f"{len(graphs)} x {n} nodes",
-                     "exact": exact.mean(), "greedy": greedy.mean(), "policy": policy.mean(),
-                     "greedy_ratio": float((greedy / exact).mean()),
-                     "policy_ratio": float((policy / exact).mean()),
-                     "policy_eval_s": time.perf_counter() - start})
-    print()
-    print(format_table(rows))
-    print()
     for target in (BLOG_BEST_RATIO, 1.04, 1.02):
-        hit = reached.get(target)
-        print(f"ratio <= {target}: " + (f"after {hit['train_s']:.0f} s of training, "
-                                        f"{hit['env_steps']} env steps" if hit else "not reached"))
-    out = write_json_atomic(Path(args.out), {
-        "experiment": experiment, "budget_s": args.budget, "env_steps_budget": args.env_steps,
-        "busy": args.busy, "curve": curve, "final": rows,
-        "reached": {str(k): v for k, v in reached.items()}})
+        hit = next((point for point in curve if point["ratio_to_exact"] <= target), {})
+        rows.append({"ratio_to_exact_at_most": target, "train_s": hit.get("train_s"),
+                     "env_steps": hit.get("env_steps")})
+    return rows
+
+
+def report(args, experiment: dict, evaluations: list[dict], training: dict,
+           curve: list[dict]) -> None:
+    """Print the tables and write the record file."""
+    for evaluation in evaluations:
+        print(f"\n{format_record(evaluation)}")
+    targets = reached(curve)
+    print()
+    print(format_table(targets))
+    out = write_record(Path(args.out), record_file(
+        f"MVC quality: {experiment['name']}, trained {training['time_total_s']:.0f} s",
+        evaluations, tables={"curve": curve, "targets reached": targets},
+        experiment=experiment, budget_s=args.budget, env_steps_budget=args.env_steps,
+        busy=args.busy))
     print(f"wrote {out}")
 
 

@@ -110,6 +110,6 @@ def test_evaluation_with_a_team_size_other_than_training(ray_session, tmp_path):
     write_json_atomic(checkpoint / "experiment.json", experiment)
     assert ExperimentTrainable  # the service writes the same layout
     for team in (2, 5):
-        rows = evaluate(checkpoint, {"num_agents": team}, episodes=2)
+        rows = evaluate(checkpoint, {"num_agents": team}, episodes=2)["rows"]
         policy = next(r for r in rows if r["player"] == "policy")
         assert np.isfinite(policy["avg_idleness_mean"]), team
