@@ -57,6 +57,11 @@ class EnvEntry:
         """Build the environment from a config dict."""
         return _load(self.env_class)(config, **overrides)
 
+    def observation_version(self) -> int:
+        """The version of what this env's observations mean
+        (``EnvSettings.OBSERVATION_VERSION`` of its settings class)."""
+        return _load(self.env_class).settings_class.OBSERVATION_VERSION
+
     def baseline(self, name: str) -> Callable[..., dict]:
         """The player of baseline ``name``."""
         require_choice("baseline", name, self.baselines)

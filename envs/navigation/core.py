@@ -48,6 +48,7 @@ class NavigationSettings(EnvSettings):
     the episode graph's node count."""
 
     DEFAULT_GRAPHS: ClassVar[dict[str, Any]] = DEFAULT_GRAPHS
+    OBSERVATION_VERSION: ClassVar[int] = 2  # 2: the vector to the goal, not the position
     KEYS: ClassVar[tuple[str, ...]] = ("max_degree", "actions", "goal_reward", "stay_cost")
     TEAM_KEYS: ClassVar[tuple[str, ...]] = ("exclusive_nodes",)
 

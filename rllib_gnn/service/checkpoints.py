@@ -18,7 +18,7 @@ from typing import Any
 
 from envs._validation import require_choice
 from envs.catalog import entry as catalog_entry
-from rllib_gnn.training.experiment import EXPERIMENT_FILE
+from rllib_gnn.training.experiment import EXPERIMENT_FILE, OBSERVATION_FILE
 from rllib_gnn.training.policy_mapping import POLICY_MAPPING
 
 __all__ = ["DEFAULT_POLICY", "MODULE_SUBDIR", "RESULT_FILE", "checkpoint_path", "damaged",
@@ -63,7 +63,27 @@ def read_experiment(ckpt: Path) -> dict:
         raise damaged(ckpt, exp_file, f"is not valid JSON ({err})") from err
     if not isinstance(experiment, dict) or "env" not in experiment:
         raise damaged(ckpt, exp_file, "does not hold an experiment dict (with an 'env' key)")
+    check_observation_version(ckpt, experiment["env"])
     return experiment
+
+
+def check_observation_version(ckpt: Path, env: str) -> None:
+    """Refuse checkpoint dir ``ckpt`` when its weights were trained on another version of
+    env ``env``'s observation than this code builds (the same shapes, other meanings: the
+    weights would load and act on features they never saw). No
+    :data:`~rllib_gnn.training.experiment.OBSERVATION_FILE`: version 1."""
+    current = catalog_entry(env).observation_version()
+    path = ckpt / OBSERVATION_FILE
+    try:
+        trained = json.loads(path.read_text())["observation_version"] if path.is_file() else 1
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as err:
+        raise damaged(ckpt, path, f"does not hold an observation version ({err!r})") from err
+    if trained != current:
+        raise ValueError(
+            f"checkpoint {ckpt} was trained on version {trained} of env {env!r}'s "
+            f"observation; this rllib-gnn builds version {current} (its features changed "
+            f"meaning: see the env's docstring): train again, or evaluate it with the "
+            f"rllib-gnn it was trained with")
 
 
 def damaged(ckpt: Path, file: Path, what: str) -> ValueError:

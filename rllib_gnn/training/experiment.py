@@ -94,6 +94,9 @@ from rllib_gnn.training.sweeps import (eval_metric_problem, metric_problem, swee
 
 #: The experiment dict beside a checkpoint's weights: all ``rllib-gnn evaluate`` needs.
 EXPERIMENT_FILE = "experiment.json"
+#: Beside it, the env and the version of its observation the weights were trained on
+#: (``EnvSettings.OBSERVATION_VERSION``); a checkpoint without it predates version 2.
+OBSERVATION_FILE = "observation.json"
 #: Number ranges of the experiment's own sections (``tune``'s: :mod:`.sweeps`).
 OWN_RANGES = {
     "evaluation": {"episodes": at_least(0), "sample": at_least(0)},

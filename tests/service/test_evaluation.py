@@ -21,6 +21,7 @@ from rllib_gnn.service.evaluation import evaluate
 from rllib_gnn.service.players import best_of_k_player, policy_player
 from rllib_gnn.service.tables import format_evaluation
 from rllib_gnn.training.experiment import evaluation_env_config
+from rllib_gnn.training.trainable import save_experiment_files
 from tests.tiny import TINY_MVC
 
 TRAIN_ENV_CONFIG = TINY_MVC["env_config"]
@@ -46,7 +47,7 @@ def checkpoint(ray_session, tmp_path_factory):
         algo.save_to_path(str(ckpt))
     finally:
         algo.stop()
-    (ckpt / "experiment.json").write_text(json.dumps(_experiment()))
+    save_experiment_files(ckpt, _experiment())
     return ckpt
 
 
@@ -90,7 +91,7 @@ def test_a_bad_checkpoint_path_gives_a_clear_value_error(tmp_path, checkpoint):
         load_policy(tmp_path / "missing")
     with pytest.raises(ValueError, match=f"{tmp_path}.*experiment.json"):
         load_policy(tmp_path)
-    (tmp_path / "experiment.json").write_text(json.dumps(_experiment()))
+    save_experiment_files(tmp_path, _experiment())
     module_dir = r"module dir .*learner_group/learner/rl_module/default_policy"
     with pytest.raises(ValueError, match=module_dir):
         load_policy(tmp_path)
@@ -262,7 +263,7 @@ def test_multi_agent_evaluation_shares_one_module_across_agents(tmp_path):
     module = _fresh_module(entry("mvc-multi").make(train), "node")
     ckpt = tmp_path / "trial_0" / "checkpoint_000000"
     module.save_to_path(str(ckpt / checkpoints.MODULE_SUBDIR / "default_policy"))
-    (ckpt / "experiment.json").write_text(json.dumps(_experiment("mvc-multi", train)))
+    save_experiment_files(ckpt, _experiment("mvc-multi", train))
     rows = evaluate(ckpt, TEST_GRAPHS, episodes=2, sample=1)["rows"]
     assert [r["player"] for r in rows] == ["policy", "policy_best_of_1", "exact", "greedy"]
     assert all(np.isfinite(r["cover_weight_mean"]) and r["cover_weight_mean"] > 0 for r in rows)
@@ -323,7 +324,7 @@ def per_agent_checkpoint(ray_session, tmp_path_factory):
         algo.save_to_path(str(ckpt))
     finally:
         algo.stop()
-    (ckpt / "experiment.json").write_text(json.dumps(experiment, default=str))
+    save_experiment_files(ckpt, experiment)
     zeroed, _ = load_policy(ckpt, "agent_1")
     with torch.no_grad():
         for param in zeroed.parameters():
