@@ -18,6 +18,7 @@ from envs.episode import FullViewCore
 from envs.graphs import Graph
 from envs.settings import EnvSettings
 from envs.tsp.cities import city_positions, directed_edge_bound
+from envs.tsp.exact import EXACT_MAX_NODES
 from envs.tsp.solvers import episode_info
 from envs.tsp.tour import EDGE_FEATURES, NODE_FEATURES, TourState
 
@@ -46,6 +47,9 @@ class TSPSettings(EnvSettings):
         source, n = common["source"], common["max_nodes"]
         for graph, name in zip(source.fixed or (), source.names):
             city_positions(graph, name)
+        if common["reference"] == "exact" and n > EXACT_MAX_NODES:
+            raise ValueError(f"reference='exact' solves up to {EXACT_MAX_NODES} cities and "
+                             f"max_nodes={n}; use reference: christofides for larger graphs")
         knn = require_int("knn", merged.get("knn", 10), minimum=1)
         edges = (directed_edge_bound(n, knn) if merged.get("max_edges") is None
                  else common["max_edges"])

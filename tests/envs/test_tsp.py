@@ -220,6 +220,8 @@ def test_graphs_without_positions_are_refused_in_one_line():
 
 @pytest.mark.parametrize("config, key", [
     ({"knn": 0}, "knn must be an integer >= 1"),
+    ({"reference": "exact", "graphs": {"generator": "uniform_points", "sizes": [101]}},
+     "reference='exact' solves up to 100 cities and max_nodes=101; use reference: christofides"),
     ({"reference": "greedy"}, r"reference must be one of \['none', 'exact', 'christofides'\]"),
     ({"num_agents": 2}, r"unknown TravellingSalesmanEnv config key\(s\) \['num_agents'\]"),
     ({"graphs": {"generator": "uniform_points", "sizes": [20], "params": {"k": 3}}},
