@@ -25,6 +25,7 @@ def closed_length(points: np.ndarray, order: list[int]) -> float:
 
 # ---------------------------------------------------------------------------- API and seeding
 @pytest.mark.parametrize("config", [{"invalid_action": "penalty"},
+                                    {"invalid_action": "penalty", "global_state": True},
                                     {"invalid_action": "penalty", "knn": 3, "reference": "exact",
                                      "graphs": {"generator": "uniform_points", "sizes": [8, 12]}}])
 def test_gymnasium_check_env(config):
