@@ -1,12 +1,14 @@
-"""TSP baselines on the same seeded episodes: tour length against the exact optimum.
+"""TSP baselines on the same held-out episodes: tour length against the exact optimum.
 
-Every ``tsp`` baseline of the catalog plays the same episodes (seeds 1000.. by default) of
-uniform points in the unit square at each size; ``exact`` only up to ``--exact-up-to``
-cities (its integer program takes seconds to minutes at 100). For each player: the mean
-tour length with its standard error, the mean per-episode ratio to ``exact`` (where it ran)
-and to ``christofides`` on the same episode with its paired standard error, and the wall
-time per episode (solving included). Prints a table per size and writes
-``benchmarks/results/tsp_baselines.json`` (atomically).
+Every ``tsp`` baseline of the catalog plays the same held-out episodes (the evaluation
+protocol of ``envs.compare``: seeds 1000.. by default) of uniform points in the unit square
+at each size; ``exact`` (the reference) only up to ``--exact-up-to`` cities, as its integer
+program takes seconds a graph at 100. For each player, the protocol's row: tour length
+(mean ± std), the paired ratio and difference to the exact optimum on the same episode
+where it ran, env steps and wall time per episode (solving included); ``nearest_neighbour``
+is also paired with every other baseline (Christofides at every size). Prints a table per
+size and writes ``benchmarks/results/tsp_baselines.json`` (atomically, after each size), an
+evaluation record file that ``rllib-gnn report`` renders.
 
     python benchmarks/tsp_baselines.py [--sizes 20 50 100] [--episodes 100] [--seed 1000]
         [--exact-up-to 50]
@@ -15,74 +17,43 @@ time per episode (solving included). Prints a table per size and writes
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import time
 from pathlib import Path
 
-import numpy as np
-
 from envs.catalog import entry
-from envs.compare import format_table
-from rllib_gnn.training.files import write_json_atomic
+from envs.compare import HELD_OUT_SEED, held_out_seeds, play_episodes
+from rllib_gnn.service.records import evaluation_record, record_file, write_record
+from rllib_gnn.service.tables import format_record
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCES = ("exact", "christofides")
 
 
-def lengths_and_times(size: int, seeds: range, names: list[str]) -> dict[str, np.ndarray]:
-    """Player -> (episodes, 2) per-episode tour length and wall seconds."""
+def evaluate_size(size: int, seeds: range, exact_up_to: int) -> dict:
+    """The protocol's evaluation of the baselines on ``seeds`` of ``size`` cities."""
     tsp = entry("tsp")
+    names = [name for name in tsp.baselines if name != "exact" or size <= exact_up_to]
     config = {"graphs": {"generator": "uniform_points", "sizes": [size], "weights": "unit"}}
-    out = {}
-    for name in names:
-        env, player, rows = tsp.make(config), tsp.baseline(name), []
-        for seed in seeds:
-            start = time.perf_counter()
-            length = player(env, seed)["tour_length"]
-            rows.append((length, time.perf_counter() - start))
-        out[name] = np.array(rows)
-    return out
-
-
-def table(logs: dict[str, np.ndarray]) -> list[dict]:
-    """One row per player: mean tour length (s.e.), paired ratios to the references that
-    ran, milliseconds per episode."""
-    out = []
-    for name, values in logs.items():
-        length = values[:, 0]
-        row = {"player": name, "tour_length": float(length.mean()),
-               "se": float(length.std(ddof=1) / np.sqrt(len(length)))}
-        for ref in REFERENCES:
-            if ref in logs:
-                ratios = length / logs[ref][:, 0]
-                row[f"ratio_to_{ref}"] = float(ratios.mean())
-                row[f"ratio_to_{ref}_se"] = float(ratios.std(ddof=1) / np.sqrt(len(ratios)))
-        row["ms_per_episode"] = 1000 * float(values[:, 1].mean())
-        out.append(row)
-    return out
+    played = play_episodes(tsp, {name: tsp.baseline(name) for name in names}, config, seeds)
+    return evaluation_record("tsp", played, config, f"{size} cities",
+                             pairs_for=["nearest_neighbour"])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[20, 50, 100])
     parser.add_argument("--episodes", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=1000, help="first episode seed")
+    parser.add_argument("--seed", type=int, default=HELD_OUT_SEED, help="first episode seed")
     parser.add_argument("--exact-up-to", type=int, default=50)
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "tsp_baselines.json"))
+    parser.add_argument("--out",
+                        default=str(ROOT / "benchmarks" / "results" / "tsp_baselines.json"))
     args = parser.parse_args()
 
-    seeds = range(args.seed, args.seed + args.episodes)
-    record = {"episodes": args.episodes, "seeds": [seeds.start, seeds.stop - 1],
-              "host": {"cpus": os.cpu_count(), "machine": platform.machine()}, "sizes": {}}
+    seeds = held_out_seeds(args.episodes, args.seed)
+    evaluations = []
     for size in args.sizes:
-        names = [n for n in entry("tsp").baselines if n != "exact" or size <= args.exact_up_to]
-        rows = table(lengths_and_times(size, seeds, names))
-        print(f"\n{size} cities, {args.episodes} episodes (seeds {seeds.start}..{seeds.stop - 1});"
-              f" ratios on the same episode (paired s.e.)")
-        print(format_table(rows))
-        record["sizes"][str(size)] = rows
-        write_json_atomic(Path(args.out), record)  # what is done so far, each time
+        evaluations.append(evaluate_size(size, seeds, args.exact_up_to))
+        print(f"\n{format_record(evaluations[-1])}")
+        write_record(Path(args.out), record_file(  # what is done so far, each time
+            "TSP baselines, uniform points in the unit square", evaluations))
     print(f"\nwrote {args.out}")
 
 
