@@ -87,12 +87,19 @@ def random_geometric(n: int, rng: np.random.Generator, radius: float | None = No
     return _generated(nx.random_geometric_graph(n, radius, seed=rng))
 
 
+def uniform_points(n: int, rng: np.random.Generator) -> Graph:
+    """``n`` points uniform in the unit square and no edges: the cities of a Euclidean TSP
+    (the TSP env builds its own neighbour graph over them)."""
+    return Graph(num_nodes=n, edges=np.zeros((0, 2), np.int64), positions=rng.random((n, 2)))
+
+
 GENERATORS: dict[str, Callable[..., Graph]] = {
     "watts_strogatz": watts_strogatz,
     "erdos_renyi": erdos_renyi,
     "barabasi_albert": barabasi_albert,
     "grid": grid,
     "random_geometric": random_geometric,
+    "uniform_points": uniform_points,
 }
 
 _PARAMS = {
@@ -101,11 +108,14 @@ _PARAMS = {
     "barabasi_albert": {"m"},
     "grid": {"rows", "cols", "removed"},
     "random_geometric": {"radius"},
+    "uniform_points": set(),
 }
 
 
 def _edge_bound(generator: str, n: int, params: dict[str, Any]) -> int:
     """A bound on undirected edges of a graph of n nodes (exact where the count is fixed)."""
+    if generator == "uniform_points":
+        return 0
     if generator == "watts_strogatz":
         return n * params.get("k", 4) // 2
     if generator == "barabasi_albert":
@@ -126,11 +136,14 @@ def _edge_bound(generator: str, n: int, params: dict[str, Any]) -> int:
 def _degree_bound(generator: str, n: int, params: dict[str, Any]) -> int:
     """A bound on the largest node degree of a graph of n nodes, at least 1 and at most n - 1.
 
-    4 for grids; n - 1 for Barabási–Albert (hubs can reach any degree); otherwise the
-    expected degree plus 6 standard deviations plus 8, as in :func:`_edge_bound`.
+    4 for grids; 1 for points without edges; n - 1 for Barabási–Albert (hubs can reach any
+    degree); otherwise the expected degree plus 6 standard deviations plus 8, as in
+    :func:`_edge_bound`.
     """
     if generator == "grid":
         bound = 4
+    elif generator == "uniform_points":
+        bound = 0
     elif generator == "barabasi_albert":
         bound = n - 1
     else:

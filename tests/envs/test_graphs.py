@@ -25,7 +25,7 @@ def test_generator_is_reproducible_and_well_formed(name):
     for g in a:
         assert (g.edges[:, 0] < g.edges[:, 1]).all(), "edges must be u < v, no self-loops"
         assert len(np.unique(g.edges, axis=0)) == g.num_edges, "duplicate edges"
-        assert g.edges.max() < g.num_nodes
+        assert g.edges.max(initial=-1) < g.num_nodes
         assert g.weights.shape == (g.num_nodes,) and (0 <= g.weights).all() and (g.weights < 1).all()
         assert g.num_edges <= dist.max_undirected_edges()
 
@@ -118,7 +118,7 @@ def test_degree_bound_holds_and_is_exact_for_fixed_lists(name):
     worst = max(int(g.degrees().max()) for g in graphs)
     assert worst <= GraphSource(dist).max_degree == dist.max_degree_bound() <= 39
     fixed = GraphSource(graphs)
-    assert fixed.max_degree == worst
+    assert fixed.max_degree == max(worst, 1)  # at least 1 (points without edges have 0)
     assert fixed.min_nodes == min(g.num_nodes for g in graphs)
 
 
