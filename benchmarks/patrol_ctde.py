@@ -10,8 +10,11 @@ assigned centrally; the strongest known strategy and the reference), cyclic by i
 on slot j of the walk, no teammate information), partition (one balanced region and its
 walk per agent), greedy idleness (coordinated: agents claim this step's targets in turn),
 local greedy (its decentralised form: each agent on its own observation, predicting its
-teammates' moves), independent greedy (each agent alone, no predictions) and random walk. Prints a table per
-trial and a summary over seeds, and writes ``benchmarks/results/patrol_ctde.json``.
+teammates' moves), independent greedy (each agent alone, no predictions) and random walk:
+the evaluation protocol of ``rllib-gnn evaluate`` (held-out seeds 1000.., paired standard
+errors, each trial's training wall time and env steps at its checkpoint). Prints a table
+per trial and a summary over seeds, and writes ``benchmarks/results/patrol_ctde.json``, an
+evaluation record file (one evaluation per trial) that ``rllib-gnn report`` renders.
 
     python benchmarks/patrol_ctde.py [--budget 600] [--seeds 0 1 2] [--concurrent 2]
         [--episodes 200] [--set KEY.PATH=VALUE ...]
@@ -27,9 +30,7 @@ tune_configs/patrol_ctde.yaml`` on a bigger machine, stopped and resumed in slic
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import tempfile
 import time
 from pathlib import Path
@@ -39,6 +40,7 @@ os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 import numpy as np  # noqa: E402
 
 from envs.compare import format_table  # noqa: E402
+from rllib_gnn.service.records import record_file, write_record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 HEURISTICS = ("cyclic", "cyclic_by_id", "partition", "greedy_idleness", "local_greedy",
@@ -47,16 +49,10 @@ CRITIC_NAMES = {"central": "CTDE (central critic)", "shared": "decentralised cri
 
 
 def trial_rows(results) -> list[dict]:
-    """Each trial's critic, seed, last checkpoint and training figures, from a ResultGrid."""
-    trials = []
-    for result in results:
-        metrics = result.metrics
-        trials.append({
-            "critic": result.config["model"]["critic"], "seed": result.config["seed"],
-            "checkpoint": result.checkpoint.path,
-            "train_s": metrics["time_total_s"], "iterations": metrics["training_iteration"],
-            "env_steps": metrics["env_runners"]["num_env_steps_sampled_lifetime"],
-            "train_avg_idleness_last": metrics.get("rllib_gnn", {}).get("metric")})
+    """Each trial's critic, seed and last checkpoint, from a ResultGrid (what training cost
+    comes with its evaluation, from the trial's results at that checkpoint)."""
+    trials = [{"critic": result.config["model"]["critic"], "seed": result.config["seed"],
+               "checkpoint": result.checkpoint.path} for result in results]
     return sorted(trials, key=lambda t: (t["critic"], t["seed"]))
 
 
@@ -82,38 +78,59 @@ def finished_trials(run_dir: str) -> list[dict]:
     return trial_rows(tune.Tuner.restore(run_dir, trainable=ExperimentTrainable).get_results())
 
 
-def evaluate_trials(trials: list[dict], episodes: int) -> dict[str, dict]:
-    """Evaluate every checkpoint; rows of the policy per trial and of the heuristics.
-
-    The policy plays twice (``evaluate(..., sampled=True)``): greedy (argmax) and sampling
-    its actions, both seeded per episode.
-    """
+def evaluate_trials(trials: list[dict], episodes: int) -> list[dict]:
+    """The protocol's evaluation of every checkpoint (each beside every heuristic, on the
+    same held-out episodes), named by its critic and seed. The policy plays twice
+    (``evaluate(..., sampled=True)``): greedy (argmax) and sampling its actions, both
+    seeded per episode."""
     from rllib_gnn.service.evaluation import evaluate
 
-    heuristics: dict[str, dict] = {}
+    evaluations = []
     for trial in trials:
-        rows = {row["player"]: row
-                for row in evaluate(trial["checkpoint"], episodes=episodes, sampled=True)}
-        trial["eval"], trial["eval_sampled"] = rows["policy"], rows["policy_sampled"]
-        heuristics = {name: rows[name] for name in HEURISTICS}  # same episodes every trial
-    return heuristics
+        evaluation = evaluate(trial["checkpoint"], episodes=episodes, sampled=True)
+        evaluation["name"] = f"{CRITIC_NAMES[trial['critic']]}, seed {trial['seed']}"
+        evaluations.append(evaluation)
+    return evaluations
 
 
-def summary(trials: list[dict], heuristics: dict[str, dict]) -> list[dict]:
+def _rows(evaluation: dict) -> dict[str, dict]:
+    return {row["player"]: row for row in evaluation["rows"]}
+
+
+def trial_table(trials: list[dict], evaluations: list[dict]) -> list[dict]:
+    """One row per trial: its training cost and its policy's average idleness (argmax and
+    sampled), the argmax one's paired ratio to greedy idleness."""
+    table = []
+    for trial, evaluation in zip(trials, evaluations):
+        rows, cost = _rows(evaluation), evaluation["training"] or {}
+        [greedy] = [p for p in evaluation["pairs"]
+                    if (p["player"], p["against"]) == ("policy", "greedy_idleness")]
+        table.append({"critic": trial["critic"], "seed": trial["seed"],
+                      "train_s": cost.get("time_total_s"), "env_steps": cost.get("env_steps"),
+                      "avg_idleness": rows["policy"]["avg_idleness_mean"],
+                      "worst_idleness": rows["policy"]["worst_idleness_mean"],
+                      "ratio_to_greedy_idleness": greedy["ratio"],
+                      "ratio_to_greedy_idleness_se": greedy["ratio_se"],
+                      "sampled_avg_idleness": rows["policy_sampled"]["avg_idleness_mean"]})
+    return table
+
+
+def summary(trials: list[dict], evaluations: list[dict]) -> list[dict]:
     """One row per player: average idleness over the evaluation episodes, mean over seeds."""
     rows = []
     for critic, name in CRITIC_NAMES.items():
-        for decode, key in (("argmax", "eval"), ("sampled", "eval_sampled")):
-            per_seed = np.array([t[key]["avg_idleness_mean"] for t in trials
-                                 if t["critic"] == critic])
+        for decode, player in (("argmax", "policy"), ("sampled", "policy_sampled")):
+            per_seed = np.array([_rows(e)[player]["avg_idleness_mean"]
+                                 for t, e in zip(trials, evaluations) if t["critic"] == critic])
             if len(per_seed):
                 rows.append({"player": f"{name}, {decode}", "seeds": len(per_seed),
                              "avg_idleness": float(per_seed.mean()),
                              "std_over_seeds": float(per_seed.std()),
                              "best_seed": float(per_seed.min()),
                              "worst_seed": float(per_seed.max())})
-    for name, row in heuristics.items():
-        value = row["avg_idleness_mean"]
+    heuristics = _rows(evaluations[-1])  # the same episodes in every evaluation
+    for name in HEURISTICS:
+        value = heuristics[name]["avg_idleness_mean"]
         rows.append({"player": name, "seeds": "-", "avg_idleness": value,
                      "std_over_seeds": 0.0, "best_seed": value, "worst_seed": value})
     return rows
@@ -141,26 +158,17 @@ def main() -> None:
         trials = train_trials(args.config, args.budget, args.seeds, args.concurrent, args.set,
                               storage)
     train_wall = time.perf_counter() - start
-    heuristics = evaluate_trials(trials, args.episodes)
+    evaluations = evaluate_trials(trials, args.episodes)
 
-    table = [{"critic": t["critic"], "seed": t["seed"], "train_s": t["train_s"],
-              "env_steps": t["env_steps"], "avg_idleness": t["eval"]["avg_idleness_mean"],
-              "avg_idleness_std": t["eval"]["avg_idleness_std"],
-              "worst_idleness": t["eval"]["worst_idleness_mean"],
-              "sampled_avg_idleness": t["eval_sampled"]["avg_idleness_mean"],
-              "sampled_worst_idleness": t["eval_sampled"]["worst_idleness_mean"]}
-             for t in trials]
-    rows = summary(trials, heuristics)
+    table, rows = trial_table(trials, evaluations), summary(trials, evaluations)
     print(format_table(table))
     print(f"\naverage idleness over {args.episodes} evaluation episodes (lower is better):")
     print(format_table(rows))
-    record = {"config": args.config, "overrides": args.set, "budget_s": args.budget,
-              "seeds": args.seeds, "concurrent": args.concurrent, "episodes": args.episodes,
-              "host": {"cpus": os.cpu_count(), "machine": platform.machine()},
-              "train_wall_s": train_wall, "trials": trials, "heuristics": heuristics,
-              "summary": rows}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(record, indent=2, default=repr) + "\n")
+    write_record(Path(args.out), record_file(
+        "Team patrolling: CTDE vs a decentralised critic vs the heuristics", evaluations,
+        tables={"trials": table, "summary over seeds": rows}, config=args.config,
+        overrides=args.set, budget_s=args.budget, seeds=args.seeds,
+        concurrent=args.concurrent, train_wall_s=train_wall))
     print(f"\nwrote {args.out}")
 
 

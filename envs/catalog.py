@@ -57,6 +57,11 @@ class EnvEntry:
         """Build the environment from a config dict."""
         return _load(self.env_class)(config, **overrides)
 
+    def observation_version(self) -> int:
+        """The version of what this env's observations mean
+        (``EnvSettings.OBSERVATION_VERSION`` of its settings class)."""
+        return _load(self.env_class).settings_class.OBSERVATION_VERSION
+
     def baseline(self, name: str) -> Callable[..., dict]:
         """The player of baseline ``name``."""
         require_choice("baseline", name, self.baselines)
@@ -112,6 +117,13 @@ ENVS: dict[str, EnvEntry] = {
         {"greedy": "envs.matching:play_greedy_parallel"}, "greedy",
         "maximum weighted matching by a team of K agents", "matching_ratio",
         ("matching_ratio",)),
+    "tsp": EnvEntry(
+        "envs.tsp:TravellingSalesmanEnv", False, "tour_length", "min",
+        {"exact": "envs.tsp:play_exact", "christofides": "envs.tsp:play_christofides",
+         "nearest_neighbour": "envs.tsp:play_nearest_neighbour",
+         "random": "envs.tsp:play_random"}, "exact",
+        "Euclidean travelling salesman; an action picks the next city", "tour_ratio",
+        ("tour_ratio",)),
 }
 
 

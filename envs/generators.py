@@ -36,9 +36,18 @@ def watts_strogatz(n: int, rng: np.random.Generator, k: int = 4, p: float = 0.3)
     return _generated(nx.watts_strogatz_graph(n, k, p, seed=rng))
 
 
-def erdos_renyi(n: int, rng: np.random.Generator, p: float = 0.1) -> Graph:
-    """Erdős–Rényi G(n, p)."""
-    return _generated(nx.fast_gnp_random_graph(n, p, seed=rng))
+def erdos_renyi(n: int, rng: np.random.Generator, p: float | None = None,
+                mean_degree: float | None = None) -> Graph:
+    """Erdős–Rényi G(n, p); ``mean_degree`` d instead of ``p`` gives p = d / (n - 1), the
+    same expected degree at every size (sparse large graphs). Default p = 0.1."""
+    return _generated(nx.fast_gnp_random_graph(n, _er_p(n, p, mean_degree), seed=rng))
+
+
+def _er_p(n: int, p: float | None, mean_degree: float | None) -> float:
+    """The edge probability of an n-node Erdős–Rényi graph given ``p`` or ``mean_degree``."""
+    if mean_degree is not None:
+        return min(1.0, mean_degree / max(n - 1, 1))
+    return 0.1 if p is None else p
 
 
 def barabasi_albert(n: int, rng: np.random.Generator, m: int = 2) -> Graph:
@@ -78,25 +87,35 @@ def random_geometric(n: int, rng: np.random.Generator, radius: float | None = No
     return _generated(nx.random_geometric_graph(n, radius, seed=rng))
 
 
+def uniform_points(n: int, rng: np.random.Generator) -> Graph:
+    """``n`` points uniform in the unit square and no edges: the cities of a Euclidean TSP
+    (the TSP env builds its own neighbour graph over them)."""
+    return Graph(num_nodes=n, edges=np.zeros((0, 2), np.int64), positions=rng.random((n, 2)))
+
+
 GENERATORS: dict[str, Callable[..., Graph]] = {
     "watts_strogatz": watts_strogatz,
     "erdos_renyi": erdos_renyi,
     "barabasi_albert": barabasi_albert,
     "grid": grid,
     "random_geometric": random_geometric,
+    "uniform_points": uniform_points,
 }
 
 _PARAMS = {
     "watts_strogatz": {"k", "p"},
-    "erdos_renyi": {"p"},
+    "erdos_renyi": {"p", "mean_degree"},
     "barabasi_albert": {"m"},
     "grid": {"rows", "cols", "removed"},
     "random_geometric": {"radius"},
+    "uniform_points": set(),
 }
 
 
 def _edge_bound(generator: str, n: int, params: dict[str, Any]) -> int:
     """A bound on undirected edges of a graph of n nodes (exact where the count is fixed)."""
+    if generator == "uniform_points":
+        return 0
     if generator == "watts_strogatz":
         return n * params.get("k", 4) // 2
     if generator == "barabasi_albert":
@@ -107,7 +126,7 @@ def _edge_bound(generator: str, n: int, params: dict[str, Any]) -> int:
         cols = params.get("cols") or rows
         return rows * (cols - 1) + cols * (rows - 1)
     if generator == "erdos_renyi":
-        mean = params.get("p", 0.1) * n * (n - 1) / 2
+        mean = _er_p(n, params.get("p"), params.get("mean_degree")) * n * (n - 1) / 2
     else:  # random_geometric: expected degree ~ n * pi * r^2
         radius = params.get("radius") or _default_radius(n)
         mean = n * (n - 1) / 2 * min(1.0, math.pi * radius**2)
@@ -117,11 +136,14 @@ def _edge_bound(generator: str, n: int, params: dict[str, Any]) -> int:
 def _degree_bound(generator: str, n: int, params: dict[str, Any]) -> int:
     """A bound on the largest node degree of a graph of n nodes, at least 1 and at most n - 1.
 
-    4 for grids; n - 1 for Barabási–Albert (hubs can reach any degree); otherwise the
-    expected degree plus 6 standard deviations plus 8, as in :func:`_edge_bound`.
+    4 for grids; 1 for points without edges; n - 1 for Barabási–Albert (hubs can reach any
+    degree); otherwise the expected degree plus 6 standard deviations plus 8, as in
+    :func:`_edge_bound`.
     """
     if generator == "grid":
         bound = 4
+    elif generator == "uniform_points":
+        bound = 0
     elif generator == "barabasi_albert":
         bound = n - 1
     else:
@@ -129,7 +151,7 @@ def _degree_bound(generator: str, n: int, params: dict[str, Any]) -> int:
             radius = params.get("radius") or _default_radius(n)
             mean = (n - 1) * min(1.0, math.pi * radius**2)
         elif generator == "erdos_renyi":
-            mean = params.get("p", 0.1) * (n - 1)
+            mean = _er_p(n, params.get("p"), params.get("mean_degree")) * (n - 1)
         else:  # watts_strogatz
             mean = params.get("k", 4)
         bound = int(math.ceil(mean + 6 * math.sqrt(mean) + 8))
@@ -155,6 +177,12 @@ def check_params(generator: str, params: Mapping[str, Any], sizes: tuple[int, ..
         if m >= smallest:
             raise ValueError(f"params.m must be < every size (each new node links to m "
                              f"earlier ones), got m={m} with sizes {list(sizes)}")
+    elif generator == "erdos_renyi" and params.get("mean_degree") is not None:
+        if "p" in params:
+            raise ValueError("give params.p or params.mean_degree, not both (mean_degree d "
+                             "sets p = d / (n - 1) at each size)")
+        if require_float("params.mean_degree", params["mean_degree"]) <= 0:
+            raise ValueError(f"params.mean_degree must be > 0, got {params['mean_degree']}")
     elif generator == "grid":
         _check_grid(params, sizes)
     elif generator == "random_geometric" and params.get("radius") is not None:

@@ -37,6 +37,7 @@ from envs.generators import (
     preset,
     random_geometric,
     sample_graphs,
+    uniform_points,
     watts_strogatz,
 )
 from envs.graph import Graph, check_max_degree
@@ -47,7 +48,7 @@ __all__ = [
     "GENERATORS", "PRESETS", "Graph", "GraphDistribution", "GraphSource", "absolute_files",
     "as_graph", "barabasi_albert", "check_max_degree", "check_params", "erdos_renyi",
     "from_pyg", "grid", "load_graph_files", "preset", "random_geometric", "read_graph_file",
-    "sample_graphs", "source_from_config", "watts_strogatz",
+    "sample_graphs", "source_from_config", "uniform_points", "watts_strogatz",
 ]
 
 

@@ -51,10 +51,14 @@ class EnvSettings:
     Class attributes a subclass sets: ``DEFAULT_GRAPHS``; ``KEYS`` (its own keys) and
     ``TEAM_KEYS`` (keys of the team form only, besides ``num_agents``); ``REFERENCES`` (the
     allowed ``reference`` values besides ``"none"``; empty: the env has no ``reference``
-    key); ``DEFAULT_TEAM_SIZE``.
+    key); ``DEFAULT_TEAM_SIZE``; ``OBSERVATION_VERSION``, raised whenever what an
+    observation means changes with its shapes unchanged (a feature rescaled or replaced):
+    checkpoints record it, and a checkpoint of another version is refused rather than fed
+    features its weights were not trained on.
     """
 
     DEFAULT_GRAPHS: ClassVar[dict[str, Any]]
+    OBSERVATION_VERSION: ClassVar[int] = 1
     KEYS: ClassVar[tuple[str, ...]] = ()
     TEAM_KEYS: ClassVar[tuple[str, ...]] = ()
     REFERENCES: ClassVar[tuple[str, ...]] = ()

@@ -40,6 +40,7 @@ class MatchingSettings(EnvSettings):
     episode graph's node count."""
 
     DEFAULT_GRAPHS: ClassVar[dict[str, Any]] = DEFAULT_GRAPHS
+    OBSERVATION_VERSION: ClassVar[int] = 2  # 2: size-free degree features, heaviest edge
     KEYS: ClassVar[tuple[str, ...]] = ("edge_weights",)
     REFERENCES: ClassVar[tuple[str, ...]] = ("greedy", "exact")
 

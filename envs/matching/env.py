@@ -31,8 +31,9 @@ class MaxMatchingEnv(MatchingViews, GraphEnv):
 
     | key           | shape  | meaning                                                        |
     |---------------|--------|----------------------------------------------------------------|
-    | `x`           | (N, 3) | matched (0/1); available degree / max(1, max degree); sum of   |
-    |               |        | available incident edge weights / max(1, max degree)           |
+    | `x`           | (N, 4) | matched (0/1); log(1 + available degree); log(1 + sum of       |
+    |               |        | available incident edge weights); heaviest available incident  |
+    |               |        | edge weight (0 when none)                                      |
     | `edge_index`  | (2, E) | directed edges (both directions), padding columns 0            |
     | `edge_attr`   | (E, 2) | weight; available (0/1) (same for both directions)             |
     | `node_mask`   | (N,)   | 1 for real nodes                                               |
@@ -40,8 +41,8 @@ class MaxMatchingEnv(MatchingViews, GraphEnv):
     | `action_mask` | (E,)   | 1 for slots whose edge is available (both directions)          |
     | `state`       | Dict   | with ``global_state=True``: a copy of the five graph keys      |
 
-    "max degree" is the largest degree of the episode's graph (fixed for the episode);
-    an edge is available while neither endpoint is matched.
+    An edge is available while neither endpoint is matched. No feature is divided by a
+    graph-wide figure (such as the largest degree): they mean the same at any graph size.
 
     ## Rewards
 

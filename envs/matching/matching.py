@@ -16,9 +16,12 @@ import numpy as np
 
 from envs.graphs import Graph
 
-#: Node features: matched, available degree / max(1, max degree), available weighted degree
-#: / max(1, max degree) (max degree of the episode's graph, fixed for the episode).
-NODE_FEATURES = 3
+#: Node features: matched, log(1 + available degree), log(1 + available weighted degree),
+#: heaviest available incident edge weight (0 when none). A node's own quantities, never
+#: divided by a graph-wide figure, so that they mean the same at any graph size; the heaviest
+#: incident weight lets the edge head weigh an edge against each end's best alternative
+#: (a maximum, which sum-aggregating encoders do not compute).
+NODE_FEATURES = 4
 #: Edge features per directed slot: weight, available.
 EDGE_FEATURES = 2
 
@@ -64,7 +67,6 @@ class MatchingState:
         self.v = graph.edges[:, 1].astype(np.int64)
         self.weights = weights
         self.edge_index = graph.edge_index
-        self.degree_scale = float(max(1, int(graph.degrees().max())))
         self.matched = np.zeros(self.num_nodes, bool)
         self.available = np.ones(self.num_edges, bool)
         self.num_available = self.num_edges
@@ -116,14 +118,17 @@ class MatchingState:
 
     # ---------------------------------------------------------------- features
     def node_features(self) -> np.ndarray:
-        """(n, 3) float32: matched, available degree and weighted degree, both / max degree."""
+        """(n, 4) float32, columns as in :data:`NODE_FEATURES`."""
         u, v = self.u[self.available], self.v[self.available]
         w = self.weights[self.available].astype(np.float64)
         ends = np.concatenate([u, v])
         x = np.empty((self.num_nodes, NODE_FEATURES), np.float32)
         x[:, 0] = self.matched
-        x[:, 1] = np.bincount(ends, minlength=self.num_nodes) / self.degree_scale
-        x[:, 2] = np.bincount(ends, np.concatenate([w, w]), self.num_nodes) / self.degree_scale
+        x[:, 1] = np.log1p(np.bincount(ends, minlength=self.num_nodes))
+        x[:, 2] = np.log1p(np.bincount(ends, np.concatenate([w, w]), self.num_nodes))
+        heaviest = np.zeros(self.num_nodes)
+        np.maximum.at(heaviest, ends, np.concatenate([w, w]))
+        x[:, 3] = heaviest
         return x
 
     def edge_features(self) -> np.ndarray:

@@ -28,6 +28,7 @@ class MVCSettings(EnvSettings):
     the whole graph (``state`` repeats its graph keys); the default step limit is N."""
 
     DEFAULT_GRAPHS: ClassVar[dict[str, Any]] = {"preset": "blog_mvc", "split": "train"}
+    OBSERVATION_VERSION: ClassVar[int] = 2  # 2: degree features on a log scale
     KEYS: ClassVar[tuple[str, ...]] = ("mask_useless",)
     REFERENCES: ClassVar[tuple[str, ...]] = ("greedy", "exact")
 

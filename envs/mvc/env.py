@@ -32,10 +32,12 @@ class MinVertexCoverEnv(CoverViews, GraphEnv):
     |--------------|------------------------------|--------|
     | 0            | node weight                  | >= 0   |
     | 1            | in cover (0/1)               | {0, 1} |
-    | 2            | uncovered degree / D         | [0, 1] |
-    | 3            | uncovered-neighbour weight / D: the sum of the weights of the neighbours across still-uncovered edges (what the cover must pay around the node if it is *not* picked) | >= 0 |
+    | 2            | log(1 + uncovered degree)    | >= 0   |
+    | 3            | log(1 + uncovered-neighbour weight): the sum of the weights of the neighbours across still-uncovered edges (what the cover must pay around the node if it is *not* picked) | >= 0 |
 
-    D = max(1, the graph's largest degree), fixed for the episode. ``edge_attr[:, 0]`` is 1
+    Columns 2-3 are the node's own counts on a log scale, never divided by a graph-wide
+    figure such as the largest degree, so that they mean the same on graphs of any size.
+    ``edge_attr[:, 0]`` is 1
     where the edge is covered (both directions of an undirected edge carry the same flag).
 
     ``action_mask``: with ``invalid_action="mask"``, 1 for real nodes not yet in the cover

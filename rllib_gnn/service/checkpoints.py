@@ -1,8 +1,10 @@
-"""Read a checkpoint of ``rllib-gnn train``: its experiment and its trained modules.
+"""Read a checkpoint of ``rllib-gnn train``: its experiment, its trained modules and what
+training them cost.
 
 A checkpoint is an ``Algorithm.save_to_path`` folder with the experiment dict beside the
 weights (:data:`~rllib_gnn.training.experiment.EXPERIMENT_FILE`); the learner's modules
-are under :data:`MODULE_SUBDIR`, one folder per policy id.
+are under :data:`MODULE_SUBDIR`, one folder per policy id. Its trial dir (the folder
+above it) holds Tune's results, one line per iteration (:data:`RESULT_FILE`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from typing import Any
 
 from envs._validation import require_choice
 from envs.catalog import entry as catalog_entry
-from rllib_gnn.training.experiment import EXPERIMENT_FILE
+from rllib_gnn.training.experiment import EXPERIMENT_FILE, OBSERVATION_FILE
 from rllib_gnn.training.policy_mapping import POLICY_MAPPING
 
-__all__ = ["DEFAULT_POLICY", "MODULE_SUBDIR", "checkpoint_path", "damaged", "load_policy",
-           "load_team", "module_ids", "read_experiment"]
+__all__ = ["DEFAULT_POLICY", "MODULE_SUBDIR", "RESULT_FILE", "checkpoint_path", "damaged",
+           "load_policy", "load_team", "module_ids", "read_experiment", "training_cost"]
 
 #: Where ``Algorithm.save_to_path`` puts the learner's modules inside a checkpoint.
 MODULE_SUBDIR = Path("learner_group", "learner", "rl_module")
@@ -28,6 +30,10 @@ MODULE_SUBDIR = Path("learner_group", "learner", "rl_module")
 CLASS_FILE, STATE_FILE = "class_and_ctor_args.pkl", "module_state.pkl"
 #: The module id of a single-agent run (RLlib's ``DEFAULT_MODULE_ID``).
 DEFAULT_POLICY = "default_policy"
+#: The algorithm's own state in a checkpoint (it holds the training iteration).
+ALGORITHM_STATE = "algorithm_state.pkl"
+#: Tune's results in a trial dir: one JSON object per training iteration.
+RESULT_FILE = "result.json"
 
 
 def checkpoint_path(checkpoint_dir: str | os.PathLike) -> Path:
@@ -57,7 +63,27 @@ def read_experiment(ckpt: Path) -> dict:
         raise damaged(ckpt, exp_file, f"is not valid JSON ({err})") from err
     if not isinstance(experiment, dict) or "env" not in experiment:
         raise damaged(ckpt, exp_file, "does not hold an experiment dict (with an 'env' key)")
+    check_observation_version(ckpt, experiment["env"])
     return experiment
+
+
+def check_observation_version(ckpt: Path, env: str) -> None:
+    """Refuse checkpoint dir ``ckpt`` when its weights were trained on another version of
+    env ``env``'s observation than this code builds (the same shapes, other meanings: the
+    weights would load and act on features they never saw). No
+    :data:`~rllib_gnn.training.experiment.OBSERVATION_FILE`: version 1."""
+    current = catalog_entry(env).observation_version()
+    path = ckpt / OBSERVATION_FILE
+    try:
+        trained = json.loads(path.read_text())["observation_version"] if path.is_file() else 1
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as err:
+        raise damaged(ckpt, path, f"does not hold an observation version ({err!r})") from err
+    if trained != current:
+        raise ValueError(
+            f"checkpoint {ckpt} was trained on version {trained} of env {env!r}'s "
+            f"observation; this rllib-gnn builds version {current} (its features changed "
+            f"meaning: see the env's docstring): train again, or evaluate it with the "
+            f"rllib-gnn it was trained with")
 
 
 def damaged(ckpt: Path, file: Path, what: str) -> ValueError:
@@ -171,3 +197,38 @@ def load_team(checkpoint_dir: str | os.PathLike) -> tuple[Any, Callable | None, 
                          f"{ckpt / MODULE_SUBDIR} holds no module dir")
     return ({pid: _load_module(ckpt, pid, found) for pid in found}, POLICY_MAPPING[sharing],
             experiment)
+
+
+def _checkpoint_iteration(ckpt: Path) -> int:
+    """The training iteration whose weights checkpoint ``ckpt`` holds."""
+    try:
+        with open(ckpt / ALGORITHM_STATE, "rb") as f:
+            return int(pickle.load(f)["training_iteration"])
+    except Exception as err:  # unpickling raises whatever the bytes happen to say
+        raise damaged(ckpt, ckpt / ALGORITHM_STATE,
+                      f"has no readable training_iteration ({type(err).__name__}: {err})"
+                      ) from err
+
+
+def training_cost(checkpoint_dir: str | os.PathLike) -> dict | None:
+    """What the checkpoint's weights cost to train, from its trial's :data:`RESULT_FILE`
+    at the checkpoint's iteration: ``trial`` (the trial dir), ``iteration``,
+    ``time_total_s`` (Tune's wall seconds of the trial, periodic evaluations included) and
+    ``env_steps`` (env steps sampled). None when the checkpoint has no trial results beside
+    it (a checkpoint copied out of its run) or they stop before its iteration."""
+    ckpt = checkpoint_path(checkpoint_dir)
+    results = ckpt.parent / RESULT_FILE
+    if not (results.is_file() and (ckpt / ALGORITHM_STATE).is_file()):
+        return None
+    iteration = _checkpoint_iteration(ckpt)
+    for line in results.read_text().splitlines():
+        try:
+            result = json.loads(line)
+        except json.JSONDecodeError:  # a line Tune was writing when the run died
+            continue
+        if isinstance(result, dict) and result.get("training_iteration") == iteration:
+            steps = (result.get("env_runners") or {}).get("num_env_steps_sampled_lifetime")
+            return {"trial": str(ckpt.parent), "iteration": iteration,
+                    "time_total_s": result.get("time_total_s"),
+                    "env_steps": None if steps is None else int(steps)}
+    return None

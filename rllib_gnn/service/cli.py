@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from envs.compare import HELD_OUT_SEED
+
 
 def _int_at_least(minimum: int):
     """An argparse type: an integer ``>= minimum`` (argparse names the option)."""
@@ -70,14 +72,15 @@ def _cmd_envs(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from envs.catalog import entry
-    from envs.compare import compare, format_table
+    from envs.compare import compare
+    from rllib_gnn.service.tables import format_evaluation
 
     env_entry = entry(args.env)
     config = args.env_config
     players = {name: env_entry.baseline(name) for name in env_entry.baselines}
     rows = compare(env_entry, players, config, args.episodes, args.seed)
     print(f"{args.env}: {args.episodes} episodes, seeds {args.seed}..{args.seed + args.episodes - 1}")
-    print(format_table(rows))
+    print(format_evaluation(rows))
     return 0
 
 
@@ -97,21 +100,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
         return 0
     if best.checkpoint is not None and experiment["evaluation"]["episodes"] > 0:
         from rllib_gnn.service.evaluation import evaluate
-        from rllib_gnn.service.tables import format_evaluation
+        from rllib_gnn.service.tables import format_record
 
         print(f"\nevaluating {best.checkpoint.path} on "
               f"{json.dumps(experiment['evaluation']['env_config']) or 'the training graphs'}")
-        print(format_evaluation(evaluate(best.checkpoint.path)))
+        print(format_record(evaluate(best.checkpoint.path)))
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from rllib_gnn.service.evaluation import evaluate
-    from rllib_gnn.service.tables import format_evaluation
+    from rllib_gnn.service.tables import format_record
 
-    rows = evaluate(args.checkpoint, args.env_config, args.episodes, args.sample, args.seed,
-                    args.out, sampled=args.sampled, decoding=args.decoding)
-    print(format_evaluation(rows))
+    print(format_record(evaluate(args.checkpoint, args.env_config, args.episodes, args.sample,
+                                 args.seed, args.out, sampled=args.sampled,
+                                 decoding=args.decoding)))
     return 0
 
 
@@ -148,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also report the best of K sampled rollouts per episode")
     p.add_argument("--sampled", action="store_true",
                    help="also report the policy sampling its actions instead of the argmax")
-    p.add_argument("--seed", type=_int_at_least(0), default=0, help="first episode seed")
+    p.add_argument("--seed", type=_int_at_least(0), default=HELD_OUT_SEED,
+                   help=f"first episode seed (default {HELD_OUT_SEED}: the held-out episodes)")
     p.add_argument("--out", default=None, help="folder for the JSON/CSV tables")
     picks = p.add_mutually_exclusive_group()
     picks.add_argument("--top-fraction", type=float, dest="decoding", metavar="F",
@@ -162,8 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "evaluation.decoding says otherwise)")
     p.set_defaults(func=_cmd_evaluate, decoding=None)
 
-    p = sub.add_parser("report", help="learning curves and evaluation tables of a run dir")
-    p.add_argument("run_dir", help="<storage>/<name> of a run")
+    p = sub.add_parser("report", help="learning curves and evaluation tables of a run dir, "
+                                      "or the tables of evaluation record files")
+    p.add_argument("run_dir", help="<storage>/<name> of a run, an evaluation record file "
+                                   "(JSON) or a folder of them")
     p.add_argument("--out", default=None, help="default: RUN_DIR/report")
     p.add_argument("--metric", action="append", default=[], help="result column(s) to plot")
     p.set_defaults(func=_cmd_report)
@@ -175,7 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="play an env's baselines on the same seeded episodes")
     p.add_argument("env", nargs="?", default="mvc", help="env name (see `rllib-gnn envs`)")
     p.add_argument("--episodes", type=_int_at_least(1), default=20)
-    p.add_argument("--seed", type=_int_at_least(0), default=0, help="first episode seed")
+    p.add_argument("--seed", type=_int_at_least(0), default=HELD_OUT_SEED,
+                   help="first episode seed")
     p.add_argument("--env-config", type=_json_object, default=None, help="env config as JSON")
     p.set_defaults(func=_cmd_demo)
     return parser

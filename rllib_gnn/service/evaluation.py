@@ -1,22 +1,25 @@
 """Evaluate a trained policy from a checkpoint against the env's baselines.
 
-The policy and every baseline of the env's catalog entry play the SAME seeded episodes
-(:func:`envs.compare.compare`), usually on other (larger) graphs than in training (the
-players: :mod:`rllib_gnn.service.players`).
+The evaluation protocol (:mod:`envs.compare`): the policy and every baseline of the env's
+catalog entry play the SAME held-out seeded episodes (seeds 1000.. by default), usually on
+other (larger) graphs than in training (the players: :mod:`rllib_gnn.service.players`);
+each row carries the paired difference and ratio to the env's reference with their paired
+standard errors, and the record what the policy cost to train (its trial's wall time and
+env steps at the checkpoint).
 
 ::
 
-    rows = evaluate("results/mvc/PPO_mvc_0_.../checkpoint_000010",
-                    env_overrides={"graphs": {"preset": "blog_mvc", "split": "test_100"}},
-                    episodes=100, sample=8)
-    print(format_evaluation(rows))   # rllib_gnn.service.tables
+    record = evaluate("results/mvc/PPO_mvc_0_.../checkpoint_000010",
+                      env_overrides={"graphs": {"preset": "blog_mvc", "split": "test_100"}},
+                      episodes=100, sample=8)
+    print(format_record(record))   # rllib_gnn.service.tables: rows, pairs, check, cost
 
 Files written (``out`` defaults to ``<RUN_DIR>/evaluations`` with RUN_DIR the parent of the
 checkpoint's trial dir)::
 
-    <trial>-<checkpoint>-<hash of env_overrides>.json   rows, per-episode metric values,
-                                                         eval env_config, checkpoint, seeds
-    <trial>-<checkpoint>-<hash of env_overrides>.csv    the rows
+    <trial>-<checkpoint>-<hash of env_overrides>.json   a record file of one evaluation
+                                                         (rllib_gnn.service.records)
+    <trial>-<checkpoint>-<hash of env_overrides>.csv    its rows
 
 with ``-<label>`` after the hash when the policy commits several picks per forward pass
 (``decoding``, e.g. ``-top_fraction_0.1``), so that the one-pick evaluation stays.
@@ -31,21 +34,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from envs.catalog import EnvEntry, entry as catalog_entry
-from envs.compare import compare, episode_ratios
+from envs.compare import HELD_OUT_SEED, held_out_seeds, play_episodes
 from rllib_gnn.nn.decoding import Decoding, check_decodable
-from rllib_gnn.service.checkpoints import checkpoint_path, load_team
+from rllib_gnn.service.checkpoints import checkpoint_path, load_team, training_cost
 from rllib_gnn.service.players import best_of_k_player, policy_player
+from rllib_gnn.service.records import evaluation_record, record_file, write_record
 from rllib_gnn.service.tables import csv_text
 from rllib_gnn.training.experiment import evaluation_env_config
-from rllib_gnn.training.files import write_atomic, write_json_atomic
+from rllib_gnn.training.files import write_atomic
 
 __all__ = ["evaluate"]
 
@@ -53,18 +54,6 @@ __all__ = ["evaluate"]
 def _overrides_hash(overrides: Mapping) -> str:
     text = json.dumps(overrides, sort_keys=True, default=repr)
     return hashlib.sha1(text.encode()).hexdigest()[:8]
-
-
-def _recording(player: Callable, metric: str, log: dict) -> Callable:
-    """``player`` that logs each episode's seed, metric value and wall seconds."""
-    def run(env, seed):
-        start = time.perf_counter()
-        info = player(env, seed)
-        log["wall_s"].append(time.perf_counter() - start)
-        log["seeds"].append(seed)
-        log[metric].append(float(info[metric]))
-        return info
-    return run
 
 
 def _settings(experiment: Mapping[str, Any], env_overrides: Mapping | None,
@@ -102,25 +91,10 @@ def _players(module, mapping: Callable | None, entry: EnvEntry, sample: int,
     return players
 
 
-def _add_spread_and_time(rows: list[dict], logs: Mapping[str, dict], entry: EnvEntry,
-                         episodes: int) -> None:
-    """Add ``ratio_to_<reference>_std`` to every row, the wall seconds to the policy rows."""
-    ref = entry.reference
-    ref_vals = np.array(logs[ref][entry.metric]) if ref in logs else None
-    for row in rows:
-        name = row["player"]
-        vals = np.array(logs[name][entry.metric])
-        if ref_vals is not None:
-            row[f"ratio_to_{ref}_std"] = float(np.nanstd(episode_ratios(vals, ref_vals)))
-        if name.startswith("policy"):
-            row["wall_s"] = float(sum(logs[name]["wall_s"]))
-            row["wall_s_per_episode"] = row["wall_s"] / episodes
-
-
 def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = None,
-             episodes: int | None = None, sample: int | None = None, seed: int = 0,
-             out: str | os.PathLike | None = None, sampled: bool = False,
-             decoding: Mapping | None = None) -> list[dict]:
+             episodes: int | None = None, sample: int | None = None,
+             seed: int = HELD_OUT_SEED, out: str | os.PathLike | None = None,
+             sampled: bool = False, decoding: Mapping | None = None) -> dict:
     """Compare the checkpoint's policy with the env's baselines on the same seeded episodes.
 
     Args:
@@ -132,7 +106,7 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
             experiment's ``evaluation.episodes``, else 100.
         sample: K > 0 adds the row ``policy_best_of_K`` (best of K sampled rollouts); None
             takes the experiment's ``evaluation.sample``, else 0.
-        seed: the first episode seed.
+        seed: the first episode seed (default :data:`envs.compare.HELD_OUT_SEED`).
         out: folder for the JSON and CSV; default ``<RUN_DIR>/evaluations`` where RUN_DIR is
             the checkpoint dir's grandparent (``<RUN_DIR>/<trial>/<checkpoint>``).
         sampled: also the row ``policy_sampled``: the policy sampling its actions (seeded
@@ -145,13 +119,11 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
             ``policy_top_fraction_0.1``) and its files ``...-<label>.json``.
 
     Returns:
-        One row per player (``policy``, ``policy_sampled``, ``policy_best_of_K``, then the
-        baselines): the rows of :func:`envs.compare.compare` (``<metric>_mean``,
-        ``<metric>_std``, ``<key>_mean`` / ``<key>_std`` of the entry's ``extra_metrics``
-        the episodes report, e.g. ``worst_idleness``, ``success`` and ``path_ratio`` (over
-        successful episodes only), ``length_mean``, ``ratio_to_<reference>``) plus
-        ``ratio_to_<reference>_std`` and, for policy rows, ``wall_s`` (seconds for all its
-        episodes) and ``wall_s_per_episode``.
+        The evaluation record (:func:`rllib_gnn.service.records.evaluation_record`): its
+        ``rows`` one per player (``policy``, ``policy_sampled``, ``policy_best_of_K``, then
+        the baselines) as :func:`envs.compare.comparison_rows` makes them, its ``pairs``
+        every policy row against each other baseline, ``training`` the checkpoint's
+        :func:`~rllib_gnn.service.checkpoints.training_cost`.
 
     Raises:
         ValueError: a bad checkpoint dir or argument; a per_agent checkpoint evaluated on
@@ -166,21 +138,18 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
     if not decoding.one_at_a_time:
         check_decodable(entry.make(config), decoding)  # before any episode plays
     players = _players(module, mapping, entry, sample, sampled, decoding)
-    logs = {name: {"seeds": [], entry.metric: [], "wall_s": []} for name in players}
-    recorded = {name: _recording(p, entry.metric, logs[name]) for name, p in players.items()}
-    rows = compare(entry, recorded, config, episodes, seed)
-    _add_spread_and_time(rows, logs, entry, episodes)
+    played = play_episodes(entry, players, config, held_out_seeds(episodes, seed))
+    record = evaluation_record(
+        experiment["env"], played, config, f"{ckpt.parent.name}/{ckpt.name}",
+        pairs_for=[name for name in players if name not in entry.baselines],
+        training=training_cost(ckpt), checkpoint=str(ckpt),
+        experiment=experiment.get("name"), env_overrides=env_overrides, sample=sample,
+        decoding=decoding.to_dict())
 
     out_dir = Path(out) if out is not None else ckpt.parent.parent / "evaluations"
     stem = f"{ckpt.parent.name}-{ckpt.name}-{_overrides_hash(env_overrides)}" + (
         "" if decoding.one_at_a_time else f"-{decoding.label()}")
-    write_json_atomic(out_dir / f"{stem}.json", {
-        "checkpoint": str(ckpt), "experiment": experiment.get("name"), "env": experiment["env"],
-        "env_overrides": env_overrides, "env_config": config, "episodes": episodes,
-        "seed": seed, "sample": sample, "decoding": decoding.to_dict(),
-        "metric": entry.metric, "goal": entry.goal,
-        "reference": entry.reference, "rows": rows,
-        "per_episode": {"seeds": list(range(seed, seed + episodes)),
-                        **{name: log[entry.metric] for name, log in logs.items()}}})
-    write_atomic(out_dir / f"{stem}.csv", csv_text(rows))
-    return rows
+    write_record(out_dir / f"{stem}.json", record_file(
+        f"{experiment.get('name') or experiment['env']}: {ckpt.name} evaluated", [record]))
+    write_atomic(out_dir / f"{stem}.csv", csv_text(record["rows"]))
+    return record

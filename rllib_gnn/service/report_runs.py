@@ -1,5 +1,5 @@
 """Read a run dir for its report: trials (``params.json`` + ``progress.csv``), their groups
-by configuration, and the evaluation files (``evaluations/*.json``).
+by configuration, and the evaluation record files (``evaluations/*.json``).
 
 Trials are grouped by their params with ``seed`` (at any depth) and Tune's bookkeeping keys
 removed, so one group is one configuration run over several seeds.
@@ -17,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from rllib_gnn.service.records import read_record
+
 __all__ = ["Group", "Trial", "config_key", "find_trial_dirs", "group_trials",
-           "read_evaluations", "read_trial", "value_text"]
+           "read_evaluations", "read_records", "read_trial", "value_text"]
 
 # Keys Tune (or its search algorithms) may put into a trial's params.json besides the
 # experiment dict; they never distinguish configurations.
@@ -154,14 +156,14 @@ def group_trials(trials: Sequence[Trial]) -> list[Group]:
 
 
 def read_evaluations(run_dir: Path) -> list[tuple[Path, dict | None, str]]:
-    """``(path, data or None, error)`` for every ``run_dir/evaluations/*.json``, sorted."""
-    out = []
-    for path in sorted((run_dir / "evaluations").glob("*.json")):
-        try:
-            data = json.loads(path.read_text())
-            if not isinstance(data, dict) or not isinstance(data.get("rows", []), list):
-                raise ValueError("expected an object with a 'rows' list")
-            out.append((path, data, ""))
-        except (OSError, ValueError) as err:
-            out.append((path, None, str(err)))
-    return out
+    """``(path, record or None, error)`` for every ``run_dir/evaluations/*.json``, sorted
+    (:func:`~rllib_gnn.service.records.read_record`)."""
+    return [read_records(path) for path in sorted((run_dir / "evaluations").glob("*.json"))]
+
+
+def read_records(path: Path) -> tuple[Path, dict | None, str]:
+    """``(path, record, "")`` of a record file, or ``(path, None, why)`` where it is none."""
+    try:
+        return path, read_record(path), ""
+    except ValueError as err:
+        return path, None, str(err)

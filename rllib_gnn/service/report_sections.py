@@ -2,8 +2,8 @@
 (:mod:`rllib_gnn.service.report_render`) turn into Markdown and HTML.
 
 The sections: the title with the run dir (and what the periodic evaluation's headline
-curves are, when the run has them), the groups, the final metrics per group, and one per
-evaluation file.
+curves are, when the run has them), the groups, the final metrics per group, and those of
+the evaluation files (:mod:`rllib_gnn.service.report_records`).
 """
 
 from __future__ import annotations
@@ -54,16 +54,6 @@ def _final_rows(groups: Sequence[Group], metrics: Sequence[str], x_col: str) -> 
     return rows
 
 
-def _evaluation(path: Path, data: dict | None, error: str) -> Section:
-    """The section of one evaluation file (``data`` None: it could not be read)."""
-    if data is None:
-        return Section(path.stem, 3, text=(f"Could not read `{path}`: {error}",))
-    details = [f"eval env_config: `{value_text(data.get('env_config'))}`"]
-    details += [f"{key}: {value_text(data[key])}" for key in ("episodes", "seed") if key in data]
-    return Section(f"{path.stem}: checkpoint `{data.get('checkpoint', '?')}`", 3,
-                   bullets=tuple(details), tables=(data.get("rows", []),))
-
-
 def evaluation_share(trial: Trial) -> tuple[int, float]:
     """``(evaluations, share of the trial's wall time they took)`` from its progress.csv:
     each evaluation counted once (later rows carry the latest one)."""
@@ -101,9 +91,8 @@ def _periodic_text(groups: Sequence[Group]) -> tuple[str, ...]:
 
 
 def report_sections(run_dir: Path, groups: Sequence[Group], metrics: Sequence[str],
-                    x_col: str, evaluations) -> list[Section]:
-    """The report of ``run_dir``; ``evaluations`` as
-    :func:`~rllib_gnn.service.report_runs.read_evaluations` gives them."""
+                    x_col: str, evaluations: Sequence[Section]) -> list[Section]:
+    """The report of ``run_dir``; ``evaluations``: the sections of its evaluation files."""
     none_found = () if evaluations else (
         f"No evaluations found (no `{run_dir / 'evaluations'}/*.json`).",)
     return [
@@ -117,5 +106,5 @@ def report_sections(run_dir: Path, groups: Sequence[Group], metrics: Sequence[st
                       "seeds.",),
                 tables=(_final_rows(groups, metrics, x_col),)),
         Section("Evaluations", text=none_found),
-        *(_evaluation(path, data, error) for path, data, error in evaluations),
+        *evaluations,
     ]

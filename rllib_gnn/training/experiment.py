@@ -20,7 +20,7 @@ Schema (every top-level key; ``env`` is the only required one)::
     stop: {training_iteration: 20}     # Tune stop criteria: result key -> number
     evaluation:                 # used by the end-of-run evaluation and `rllib-gnn evaluate`
       env_config: {...}         #   overrides of env_config (e.g. larger graphs)
-      episodes: 100
+      episodes: 100             #   every player on the held-out episodes seeded 1000..
       sample: 0                 #   best of K sampled rollouts beside the greedy policy
       decoding: {}              #   the greedy policy's picks per forward pass: {} one;
                                 #   {top_fraction: f} the ceil(f x valid) best; {prob_ratio:
@@ -29,7 +29,9 @@ Schema (every top-level key; ``env`` is the only required one)::
     periodic_evaluation:        # during training, with RLlib's evaluation settings: before
       every: 10                 #   the first iteration and every `every` iterations (0:
       episodes: 20              #   never) the greedy policy plays the same held-out episodes
-      seed: 1000                #   (seeds seed..seed+episodes-1) on evaluation.env_config;
+      seed: 1000                #   (seeds seed..seed+episodes-1; 1000 = envs.compare.
+                                #   HELD_OUT_SEED, as `rllib-gnn evaluate`) on
+                                #   evaluation.env_config;
       ratio: true               #   logs rllib_gnn/eval/metric and rllib_gnn/eval/ratio (over
                                 #   the catalog's reference baseline, played once per trial),
                                 #   the report's headline curves; ratio: false skips the
@@ -96,6 +98,9 @@ from rllib_gnn.training.sweeps import (eval_metric_problem, metric_problem, swee
 
 #: The experiment dict beside a checkpoint's weights: all ``rllib-gnn evaluate`` needs.
 EXPERIMENT_FILE = "experiment.json"
+#: Beside it, the env and the version of its observation the weights were trained on
+#: (``EnvSettings.OBSERVATION_VERSION``); a checkpoint without it predates version 2.
+OBSERVATION_FILE = "observation.json"
 #: Number ranges of the experiment's own sections (``tune``'s: :mod:`.sweeps`).
 OWN_RANGES = {
     "evaluation": {"episodes": at_least(0), "sample": at_least(0)},
@@ -310,8 +315,25 @@ def _validate_env_and_model(exp: Mapping[str, Any]) -> list[str]:
     except ValueError as err:
         problems.append(f"model: {err}")
     return (problems + _validate_pretrain(exp) + _periodic_problems(exp, envs)
+            + _episodes_problems(exp, envs)
             + _decoding_problems(exp["evaluation"].get("decoding"),
                                  envs.get("evaluation.env_config")))
+
+
+def _episodes_problems(exp: Mapping[str, Any], envs: Mapping[str, Any]) -> list[str]:
+    """The evaluations' episode counts on a fixed list of graphs: at most one episode per
+    graph (the evaluation protocol, :func:`envs.compare.episodes_problem`)."""
+    from envs.compare import episodes_problem
+
+    own = isinstance(exp["evaluation"].get("env_config"), dict)  # else: the training env's
+    env = envs.get("evaluation.env_config" if own else "env_config")
+    periodic = exp["periodic_evaluation"]
+    counts = {"evaluation.episodes": exp["evaluation"].get("episodes"),
+              "periodic_evaluation.episodes": periodic.get("episodes")
+              if is_number(periodic.get("every")) and periodic["every"] > 0 else None}
+    problems = [(key, episodes_problem(env, count)) for key, count in counts.items()
+                if env is not None and isinstance(count, int) and not isinstance(count, bool)]
+    return [f"{key}: {problem}" for key, problem in problems if problem]
 
 
 def _decoding_problems(section: Any, env: Any) -> list[str]:

@@ -44,6 +44,7 @@ from ray.rllib.utils.metrics import (ENV_RUNNER_RESULTS, EPISODE_LEN_MEAN, EPISO
                                      NUM_ENV_STEPS_SAMPLED_LIFETIME, NUM_EPISODES)
 
 from envs.catalog import ENVS
+from envs.paired import episode_ratios, nan_mean
 from rllib_gnn.nn.inference import play_episode
 from rllib_gnn.training.experiment import evaluation_env_config
 from rllib_gnn.training.threads import SAMPLING_THREADS, torch_threads
@@ -103,22 +104,15 @@ class FixedEpisodes:
             return {}, 0, 0
         config = algorithm.evaluation_config
         values = np.array([played[s][0] for s in self.seeds])
-        results = {"metric": _mean(values), "episodes": self.episodes,
+        results = {"metric": nan_mean(values), "episodes": self.episodes,
                    "env_steps": int(sum(played[s][2] for s in self.seeds))}
         if self.ratio:
             reference = reference_values(config.env, config.env_config, self.seeds)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                results["ratio"] = _mean(values / reference)
-            results["reference"] = _mean(reference)
+            results["ratio"] = nan_mean(episode_ratios(values, reference))
+            results["reference"] = nan_mean(reference)
         results["wall_s"] = time.perf_counter() - start
         _log(algorithm.metrics, results, played)
         return {}, results["env_steps"], results["env_steps"]  # (agent steps: not apart)
-
-
-def _mean(values: np.ndarray) -> float:
-    """The mean over the values that are not NaN (as ``envs.compare``); NaN when none is."""
-    present = values[~np.isnan(values)]
-    return float(present.mean()) if len(present) else math.nan
 
 
 def _log(metrics, results: Mapping[str, float], played: Mapping[int, tuple]) -> None:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from envs.compare import HELD_OUT_SEED
+
 ALGORITHMS = ("PPO", "APPO", "IMPALA")
 SAMPLERS = ("grid", "choice", "uniform", "loguniform", "randint")
 SCHEDULERS = ("fifo", "asha", "pbt")
@@ -58,7 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "failure": {"max_failures": 2},
     "stop": {"training_iteration": 10},
     "evaluation": {"env_config": {}, "episodes": 100, "sample": 0, "decoding": {}},
-    "periodic_evaluation": {"every": 10, "episodes": 20, "seed": 1000, "ratio": True,
+    "periodic_evaluation": {"every": 10, "episodes": 20, "seed": HELD_OUT_SEED, "ratio": True,
                             "env_runners": 0, "parallel": False},
     "checkpoint": {"frequency": 5, "at_end": True, "keep": None},
     "storage": "./results",

@@ -22,12 +22,21 @@ from ray import tune
 from envs.catalog import ENVS
 from rllib_gnn.training.algorithm import build_algorithm_config
 from rllib_gnn.training.callbacks import problem_result
-from rllib_gnn.training.experiment import EXPERIMENT_FILE
+from rllib_gnn.training.experiment import EXPERIMENT_FILE, OBSERVATION_FILE
 from rllib_gnn.training.files import write_json_atomic
 from rllib_gnn.training.imitation import pretrained_modules
 from rllib_gnn.training.periodic_evaluation import LatestEvaluation
 
 logger = logging.getLogger(__name__)
+
+
+def save_experiment_files(checkpoint_dir: str | Path, experiment: Mapping[str, Any]) -> None:
+    """Write the experiment and its env's observation version beside a checkpoint's weights
+    (:data:`EXPERIMENT_FILE`, :data:`OBSERVATION_FILE`), each atomically."""
+    env = experiment["env"]
+    write_json_atomic(Path(checkpoint_dir) / EXPERIMENT_FILE, experiment)
+    write_json_atomic(Path(checkpoint_dir) / OBSERVATION_FILE, {
+        "env": env, "observation_version": ENVS[env].observation_version()})
 
 #: The trial's subfolder holding its imitation-pretrained modules (experiment ``pretrain``).
 PRETRAIN_DIR = "pretrain"
@@ -103,7 +112,7 @@ class ExperimentTrainable(tune.Trainable):
 
     def save_checkpoint(self, checkpoint_dir: str) -> str:
         self.algo.save_to_path(checkpoint_dir)
-        write_json_atomic(Path(checkpoint_dir) / EXPERIMENT_FILE, self.experiment)
+        save_experiment_files(checkpoint_dir, self.experiment)
         return checkpoint_dir
 
     def load_checkpoint(self, checkpoint_dir: str) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from envs.catalog import entry
-from envs.compare import compare, episode_ratios, format_table
+from envs.compare import compare, format_table
 from envs.navigation.baselines import ShortestPathPolicy
 from envs.rollout import play, play_parallel
 
@@ -80,8 +80,3 @@ def test_a_ratio_the_env_config_does_not_compute_gets_no_column(name):
     assert rows["exact"]["cover_ratio_mean"] == pytest.approx(1.0)
     assert rows["greedy"]["cover_ratio_mean"] == pytest.approx(rows["greedy"]["ratio_to_exact"])
     assert np.isfinite(rows["greedy"]["cover_ratio_std"])
-
-
-def test_an_episode_whose_reference_is_zero_has_no_ratio():
-    ratios = episode_ratios([2.0, 3.0, 0.0], [1.0, 0.0, 0.0])
-    assert ratios[0] == 2.0 and np.isnan(ratios[1:]).all()  # never inf: means skip them

@@ -1,5 +1,7 @@
 """Graph generators: seeded, reproducible, well-formed; distributions and presets validate."""
 
+import dataclasses
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -23,7 +25,7 @@ def test_generator_is_reproducible_and_well_formed(name):
     for g in a:
         assert (g.edges[:, 0] < g.edges[:, 1]).all(), "edges must be u < v, no self-loops"
         assert len(np.unique(g.edges, axis=0)) == g.num_edges, "duplicate edges"
-        assert g.edges.max() < g.num_nodes
+        assert g.edges.max(initial=-1) < g.num_nodes
         assert g.weights.shape == (g.num_nodes,) and (0 <= g.weights).all() and (g.weights < 1).all()
         assert g.num_edges <= dist.max_undirected_edges()
 
@@ -64,12 +66,25 @@ def test_presets_have_the_blog_sizes():
     assert sizes == {5, 10, 15}
 
 
+def test_erdos_renyi_mean_degree_keeps_the_expected_degree_at_every_size():
+    dist = GraphDistribution("erdos_renyi", (20,), {"mean_degree": 4.0}, "unit")
+    for n in (20, 200, 2000):
+        sized = dataclasses.replace(dist, sizes=(n,))
+        graphs = sample_graphs(sized, 5, seed=1)
+        mean = np.mean([2 * g.num_edges / g.num_nodes for g in graphs])
+        assert abs(mean - 4.0) < 0.6, (n, mean)
+        # the padding bound follows the mean degree, not p's default of 0.1
+        assert max(g.num_edges for g in graphs) <= sized.max_undirected_edges() < 3 * n + 50
+
+
 @pytest.mark.parametrize("config, key", [
     ({"generator": "nope"}, "generator"),
     ({"generator": "grid", "sizes": [-3]}, "sizes"),
     ({"generator": "grid", "sizes": []}, "sizes"),
     ({"generator": "erdos_renyi", "params": {"p": 1.5}}, "params.p"),
     ({"generator": "erdos_renyi", "params": {"k": 2}}, "erdos_renyi params"),
+    ({"generator": "erdos_renyi", "params": {"p": 0.2, "mean_degree": 3}}, "not both"),
+    ({"generator": "erdos_renyi", "params": {"mean_degree": 0}}, "params.mean_degree"),
     ({"generator": "grid", "colour": 1}, "graphs"),
     ({"preset": "nope"}, "preset"),
     ({"preset": "blog_mvc", "split": "nope"}, "split"),
@@ -103,7 +118,7 @@ def test_degree_bound_holds_and_is_exact_for_fixed_lists(name):
     worst = max(int(g.degrees().max()) for g in graphs)
     assert worst <= GraphSource(dist).max_degree == dist.max_degree_bound() <= 39
     fixed = GraphSource(graphs)
-    assert fixed.max_degree == worst
+    assert fixed.max_degree == max(worst, 1)  # at least 1 (points without edges have 0)
     assert fixed.min_nodes == min(g.num_nodes for g in graphs)
 
 

@@ -86,7 +86,7 @@ def test_obs_layout_and_features():
     obs, _ = env.reset(seed=3)
     st = env.state
     n, m = st.num_nodes, st.num_edges
-    assert obs["x"].shape == (20, 3) and obs["edge_attr"].shape == (env.settings.max_edges, 2)
+    assert obs["x"].shape == (20, 4) and obs["edge_attr"].shape == (env.settings.max_edges, 2)
     assert obs in env.observation_space
     assert np.array_equal(obs["edge_index"][:, :2 * m], np.concatenate(
         [st.graph.edges.T, st.graph.edges[:, ::-1].T], axis=1))
@@ -98,14 +98,15 @@ def test_obs_layout_and_features():
     env.step(int(np.argmax(w)))
     obs, *_ = env.step(int(np.flatnonzero(env.state.slot_mask())[-1]))   # a reverse slot
     st = env.state
-    maxdeg = max(1, int(st.graph.degrees().max()))
     for node in range(n):
         matched = node in {int(x) for k in st.chosen for x in st.graph.edges[k]}
         inc = [k for k, (a, b) in enumerate(st.graph.edges.tolist())
                if node in (a, b) and st.available[k]]
         assert obs["x"][node, 0] == float(matched)
-        assert obs["x"][node, 1] == pytest.approx(len(inc) / maxdeg)
-        assert obs["x"][node, 2] == pytest.approx(sum(float(st.weights[k]) for k in inc) / maxdeg)
+        assert obs["x"][node, 1] == pytest.approx(np.log1p(len(inc)))
+        assert obs["x"][node, 2] == pytest.approx(np.log1p(sum(float(st.weights[k]) for k in inc)))
+        assert obs["x"][node, 3] == pytest.approx(max((float(st.weights[k]) for k in inc),
+                                                      default=0.0))
     for k, (a, b) in enumerate(st.graph.edges.tolist()):
         free = not obs["x"][a, 0] and not obs["x"][b, 0]
         assert obs["edge_attr"][k, 1] == obs["edge_attr"][m + k, 1] == float(free)

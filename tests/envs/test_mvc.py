@@ -105,6 +105,23 @@ def test_both_forms_draw_the_same_graph_for_a_seed():
 
 
 # ---------------------------------------------------------------------------- observations
+def test_node_features_do_not_depend_on_the_rest_of_the_graph():
+    """A node's features are its own: a disjoint hub of degree 50 beside a small graph (the
+    largest degree, and the node count, change) leaves the small graph's rows as they were."""
+    small = Graph(edges=np.array([[0, 1], [1, 2], [2, 3], [3, 0], [0, 2]]), num_nodes=4,
+                  weights=np.array([0.5, 1.0, 0.25, 2.0], np.float32))
+    hub = np.array([[4, 4 + k] for k in range(1, 51)])
+    joined = Graph(edges=np.concatenate([small.edges, hub]), num_nodes=55,
+                   weights=np.concatenate([small.weights, np.ones(51, np.float32)]))
+    alone, beside = MinVertexCoverEnv(graphs=[small]), MinVertexCoverEnv(graphs=[joined])
+    obs_a, _ = alone.reset(seed=0)
+    obs_b, _ = beside.reset(seed=0)
+    for step in (1, 2):
+        np.testing.assert_array_equal(obs_a["x"][:4], obs_b["x"][:4])
+        obs_a, *_ = alone.step(step)
+        obs_b, *_ = beside.step(step)
+
+
 def test_observation_features_match_their_definition():
     env = MinVertexCoverEnv(graphs={"preset": "blog_mvc", "split": "test"})
     rng = np.random.default_rng(0)
@@ -112,15 +129,14 @@ def test_observation_features_match_their_definition():
     g = env.graph
     n, m = g.num_nodes, g.num_edges
     nxg = g.to_networkx()
-    max_degree = max(dict(nxg.degree).values())
     done = False
     while True:
         picked = np.asarray(env.in_cover)
         covered = [bool(picked[u] or picked[v]) for u, v in g.edges.tolist()]
         for v in range(n):
             open_nbrs = [u for u in nxg.neighbors(v) if not (picked[u] or picked[v])]
-            expected = [g.weights[v], float(picked[v]), len(open_nbrs) / max_degree,
-                        sum(float(g.weights[u]) for u in open_nbrs) / max_degree]
+            expected = [g.weights[v], float(picked[v]), np.log1p(len(open_nbrs)),
+                        np.log1p(sum(float(g.weights[u]) for u in open_nbrs))]
             np.testing.assert_allclose(obs["x"][v], expected, rtol=1e-5, atol=1e-6)
             if not done:
                 assert obs["action_mask"][v] == (len(open_nbrs) > 0)

@@ -138,8 +138,8 @@ def test_train_then_evaluate_larger_graphs_then_report(ray_session, tmp_path, ca
     assert "ratio_to_exact" in table and "policy" in table
     evaluations = list((run_dir / "evaluations").glob("*.json"))
     assert len(evaluations) == 2
-    assert any(json.loads(p.read_text())["env_config"]["graphs"]["split"] == "test_100"
-               for p in evaluations)
+    assert any(json.loads(p.read_text())["evaluations"][0]["env_config"]["graphs"]["split"]
+               == "test_100" for p in evaluations)
 
     assert main(["report", str(run_dir)]) == 0
     written = [Path(line) for line in capsys.readouterr().out.split()]
@@ -193,8 +193,9 @@ def test_train_on_graph_files_given_by_relative_paths(ray_session, tmp_path, cap
     # made absolute against the directory `train` starts in, before Ray sees them.
     monkeypatch.chdir(Path(__file__).resolve().parents[2])
     files = {"files": ["examples/graphs/*.graphml", "examples/graphs/*.gml"]}
-    experiment = {**TINY, "env_config": {"graphs": files},
-                  "evaluation": {"env_config": {}, "episodes": 2}}
+    experiment = {**TINY, "env_config": {"graphs": files},  # 2 graphs: 2 episodes at most
+                  "evaluation": {"env_config": {}, "episodes": 2},
+                  "periodic_evaluation": {"episodes": 2}}
     assert main(["train", str(_write(tmp_path, "own", experiment))]) == 0
     out = capsys.readouterr().out
     assert "policy" in out and "exact" in out
@@ -209,6 +210,6 @@ def test_train_on_graph_files_given_by_relative_paths(ray_session, tmp_path, cap
 def test_each_graph_file_format_through_env_config_json(pattern, capsys, monkeypatch):
     monkeypatch.chdir(Path(__file__).resolve().parents[2])
     config = json.dumps({"graphs": {"files": f"examples/graphs/{pattern}"}})
-    assert main(["demo", "mvc", "--episodes", "2", "--env-config", config]) == 0
+    assert main(["demo", "mvc", "--episodes", "1", "--env-config", config]) == 0  # 1 file
     table = capsys.readouterr().out
     assert "exact" in table and "greedy" in table and "ratio_to_exact" in table

@@ -12,6 +12,7 @@ import pytest
 from envs.catalog import entry
 from rllib_gnn.service.checkpoints import MODULE_SUBDIR, load_policy
 from rllib_gnn.service.cli import main
+from rllib_gnn.training.trainable import save_experiment_files
 from tests.tiny import TINY_MVC
 
 MODULE = Path(MODULE_SUBDIR, "default_policy")
@@ -27,7 +28,7 @@ def checkpoint(tmp_path) -> Path:
                            action_space=env.action_space, model_config=TINY_MVC["model"])
     ckpt = tmp_path / "trial_0" / "checkpoint_000000"
     module.save_to_path(str(ckpt / MODULE))
-    (ckpt / "experiment.json").write_text(json.dumps({**TINY_MVC, "name": "damaged"}))
+    save_experiment_files(ckpt, {**TINY_MVC, "name": "damaged"})
     return ckpt
 
 
@@ -52,6 +53,8 @@ def truncate(path: Path) -> None:
     (lambda c: truncate(c / "experiment.json"), "experiment.json", "is not valid JSON"),
     (lambda c: (c / "experiment.json").write_text("[1, 2]"), "experiment.json",
      "does not hold an experiment dict"),
+    (lambda c: (c / "observation.json").write_text("[1, 2]"), "observation.json",
+     "does not hold an observation version"),
 ])
 def test_a_damaged_file_is_named(checkpoint, capsys, damage, file, what):
     load_policy(checkpoint)  # intact, it loads: the damage below is what fails
@@ -72,3 +75,27 @@ def test_a_dir_that_is_no_checkpoint_is_not_called_damaged(tmp_path):
     with pytest.raises(ValueError, match="is not a rllib-gnn checkpoint dir: it has no "
                                          "experiment.json"):
         load_policy(tmp_path)
+
+
+@pytest.mark.parametrize("recorded", [None, 1])
+def test_weights_of_another_observation_version_are_refused(checkpoint, recorded):
+    """MVC's features changed meaning in version 2 with their shapes unchanged: weights of
+    version 1 (recorded, or no record: a checkpoint from before records) would load and act
+    on features they were never trained on, so loading refuses them in one line."""
+    assert entry("mvc").observation_version() == 2
+    record = checkpoint / "observation.json"
+    if recorded is None:
+        record.unlink()
+    else:
+        record.write_text(json.dumps({"env": "mvc", "observation_version": recorded}))
+    with pytest.raises(ValueError, match=r"trained on version 1 of env 'mvc'.*builds version "
+                                         r"2.*train again"):
+        load_policy(checkpoint)
+    assert main(["evaluate", str(checkpoint), "--episodes", "1"]) == 2
+
+
+def test_the_recorded_observation_version_is_the_envs(checkpoint):
+    assert json.loads((checkpoint / "observation.json").read_text()) == {
+        "env": "mvc", "observation_version": 2}
+    module, _ = load_policy(checkpoint)
+    assert module is not None

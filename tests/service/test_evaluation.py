@@ -21,6 +21,7 @@ from rllib_gnn.service.evaluation import evaluate
 from rllib_gnn.service.players import best_of_k_player, policy_player
 from rllib_gnn.service.tables import format_evaluation
 from rllib_gnn.training.experiment import evaluation_env_config
+from rllib_gnn.training.trainable import save_experiment_files
 from tests.tiny import TINY_MVC
 
 TRAIN_ENV_CONFIG = TINY_MVC["env_config"]
@@ -46,20 +47,23 @@ def checkpoint(ray_session, tmp_path_factory):
         algo.save_to_path(str(ckpt))
     finally:
         algo.stop()
-    (ckpt / "experiment.json").write_text(json.dumps(_experiment()))
+    save_experiment_files(ckpt, _experiment())
     return ckpt
 
 
 @pytest.fixture(scope="module")
 def evaluated(checkpoint):
-    """(rows, JSON record, json path, csv path) of 5 episodes on 20-node graphs, sample=2."""
-    rows = evaluate(checkpoint, env_overrides=TEST_GRAPHS, episodes=5, sample=2, seed=0)
+    """(rows, the file's evaluation, json path, csv path) of 5 episodes on 20-node graphs,
+    sample=2, on the default (held-out) seeds."""
+    rows = evaluate(checkpoint, env_overrides=TEST_GRAPHS, episodes=5, sample=2)["rows"]
     out = checkpoint.parent.parent / "evaluations"
     files = sorted(out.iterdir())
     jsons = [f for f in files if f.suffix == ".json"]
     csvs = [f for f in files if f.suffix == ".csv"]
     assert len(jsons) == 1 and len(csvs) == 1, f"expected one JSON and one CSV in {out}: {files}"
-    return rows, json.loads(jsons[0].read_text(), parse_constant=_reject), jsons[0], csvs[0]
+    record = json.loads(jsons[0].read_text(), parse_constant=_reject)
+    assert record["protocol"] == 1 and len(record["evaluations"]) == 1
+    return rows, record["evaluations"][0], jsons[0], csvs[0]
 
 
 def _reject(token: str):
@@ -87,7 +91,7 @@ def test_a_bad_checkpoint_path_gives_a_clear_value_error(tmp_path, checkpoint):
         load_policy(tmp_path / "missing")
     with pytest.raises(ValueError, match=f"{tmp_path}.*experiment.json"):
         load_policy(tmp_path)
-    (tmp_path / "experiment.json").write_text(json.dumps(_experiment()))
+    save_experiment_files(tmp_path, _experiment())
     module_dir = r"module dir .*learner_group/learner/rl_module/default_policy"
     with pytest.raises(ValueError, match=module_dir):
         load_policy(tmp_path)
@@ -101,15 +105,18 @@ def test_rows_cover_the_policy_best_of_k_and_every_baseline(evaluated):
     by_player = {row["player"]: row for row in rows}
     assert list(by_player) == ["policy", "policy_best_of_2", "exact", "greedy", "random"]
     assert by_player["exact"]["ratio_to_exact"] == pytest.approx(1.0)
-    assert by_player["exact"]["ratio_to_exact_std"] == pytest.approx(0.0)
+    assert by_player["exact"]["ratio_to_exact_se"] == pytest.approx(0.0)
     for row in rows:
         assert row["episodes"] == 5
         for key in ("cover_weight_mean", "cover_weight_std", "ratio_to_exact",
-                    "ratio_to_exact_std", "length_mean"):
+                    "ratio_to_exact_se", "diff_to_exact_se", "length_mean", "wall_s"):
             assert np.isfinite(row[key]), (row["player"], key)
-        assert ("wall_s" in row) == row["player"].startswith("policy")
+        assert row["env_steps"] == sum(record["per_episode"]["length"][row["player"]])
     assert by_player["policy"]["wall_s"] > 0
     assert record["rows"] == rows
+    assert [(p["player"], p["against"]) for p in record["pairs"]] == [
+        ("policy", "greedy"), ("policy", "random"), ("policy_best_of_2", "greedy"),
+        ("policy_best_of_2", "random")]
 
 
 def test_the_eval_env_runs_larger_graphs_than_training(evaluated):
@@ -126,20 +133,20 @@ def test_the_policy_never_beats_exact_per_episode(evaluated):
 
     _, record, _, _ = evaluated
     per = record["per_episode"]
-    assert per["seeds"] == [0, 1, 2, 3, 4]
-    exact = np.array(per["exact"])
+    assert per["seeds"] == [1000, 1001, 1002, 1003, 1004]
+    exact = np.array(per["cover_weight"]["exact"])
     # The JSON's per-episode values belong to these seeds: recompute exact independently.
     env = entry("mvc").make(record["env_config"])
     np.testing.assert_allclose([play_exact(env, s)["cover_weight"] for s in per["seeds"]], exact)
     for player in ("policy", "policy_best_of_2"):
-        values = np.array(per[player])
+        values = np.array(per["cover_weight"][player])
         assert values.shape == exact.shape
         assert (values >= exact - 1e-9).all(), f"{player} {values} beats the optimum {exact}"
 
 
 def test_best_of_k_is_never_worse_than_greedy_per_episode(evaluated):
     _, record, _, _ = evaluated
-    per = record["per_episode"]
+    per = record["per_episode"]["cover_weight"]
     assert (np.array(per["policy_best_of_2"]) <= np.array(per["policy"]) + 1e-12).all()
 
 
@@ -149,7 +156,8 @@ def test_files_parse_and_hold_rows_config_checkpoint_episodes_seed(evaluated, ch
     assert json_path.name.startswith("trial_0-checkpoint_000001-")
     assert csv_path.name == json_path.stem + ".csv"
     assert record["checkpoint"] == str(checkpoint)
-    assert (record["episodes"], record["seed"], record["sample"]) == (5, 0, 2)
+    assert (record["episodes"], record["seeds"], record["sample"]) == (5, [1000, 1004], 2)
+    assert record["training"] is None  # the fixture's checkpoint has no trial results
     assert record["env_overrides"] == TEST_GRAPHS
     with csv_path.open() as f:
         table = list(csv.DictReader(f))
@@ -161,12 +169,12 @@ def test_files_parse_and_hold_rows_config_checkpoint_episodes_seed(evaluated, ch
 
 def test_evaluation_on_100_node_graphs(checkpoint, tmp_path):
     overrides = {"graphs": {"preset": "blog_mvc", "split": "test_100"}}
-    rows = evaluate(checkpoint, env_overrides=overrides, episodes=1, out=tmp_path)
+    rows = evaluate(checkpoint, env_overrides=overrides, episodes=1, out=tmp_path)["rows"]
     assert [r["player"] for r in rows] == ["policy", "exact", "greedy", "random"]
     assert rows[0]["cover_weight_mean"] >= rows[1]["cover_weight_mean"] - 1e-9
     assert rows[0]["length_mean"] > 15  # more picks than the training graphs had nodes
     (json_file,) = tmp_path.glob("*.json")
-    assert json.loads(json_file.read_text())["env_config"] == overrides
+    assert json.loads(json_file.read_text())["evaluations"][0]["env_config"] == overrides
     assert len(list(tmp_path.glob("*.csv"))) == 1
     text = format_evaluation(rows)
     assert "policy" in text and "±" in text and "ratio_to_exact" in text
@@ -174,17 +182,18 @@ def test_evaluation_on_100_node_graphs(checkpoint, tmp_path):
 
 def test_the_sampled_row_is_the_seeded_sampling_policy(checkpoint, tmp_path):
     rows = evaluate(checkpoint, env_overrides=TEST_GRAPHS, episodes=4, out=tmp_path,
-                    sampled=True)
+                    sampled=True)["rows"]
     assert [r["player"] for r in rows] == ["policy", "policy_sampled", "exact", "greedy",
                                            "random"]
     (json_file,) = tmp_path.glob("*.json")
-    per_episode = json.loads(json_file.read_text())["per_episode"]
+    per_episode = json.loads(json_file.read_text())["evaluations"][0]["per_episode"]
     module, experiment = load_policy(checkpoint)
     env = catalog_entry(experiment["env"]).make(evaluation_env_config(experiment, TEST_GRAPHS))
     sampling = policy_player(module, explore=True)
-    assert per_episode["policy_sampled"] == [sampling(env, s)["cover_weight"] for s in range(4)]
+    assert per_episode["cover_weight"]["policy_sampled"] == [sampling(env, s)["cover_weight"]
+                                                       for s in per_episode["seeds"]]
     # a 1-iteration policy is far from deterministic: sampling changes some cover
-    assert per_episode["policy_sampled"] != per_episode["policy"]
+    assert per_episode["cover_weight"]["policy_sampled"] != per_episode["cover_weight"]["policy"]
 
 
 # ---------------------------------------------------------------------------- env config
@@ -254,8 +263,8 @@ def test_multi_agent_evaluation_shares_one_module_across_agents(tmp_path):
     module = _fresh_module(entry("mvc-multi").make(train), "node")
     ckpt = tmp_path / "trial_0" / "checkpoint_000000"
     module.save_to_path(str(ckpt / checkpoints.MODULE_SUBDIR / "default_policy"))
-    (ckpt / "experiment.json").write_text(json.dumps(_experiment("mvc-multi", train)))
-    rows = evaluate(ckpt, TEST_GRAPHS, episodes=2, sample=1)
+    save_experiment_files(ckpt, _experiment("mvc-multi", train))
+    rows = evaluate(ckpt, TEST_GRAPHS, episodes=2, sample=1)["rows"]
     assert [r["player"] for r in rows] == ["policy", "policy_best_of_1", "exact", "greedy"]
     assert all(np.isfinite(r["cover_weight_mean"]) and r["cover_weight_mean"] > 0 for r in rows)
     # The team's cover weight over the exact optimum, beside the greedy heuristic.
@@ -265,14 +274,14 @@ def test_multi_agent_evaluation_shares_one_module_across_agents(tmp_path):
     assert by_player["policy"]["ratio_to_exact"] >= 1 - 1e-9
     env = entry("mvc-multi").make({**TEST_GRAPHS, "num_agents": 2})
     optimum = []
-    for seed in range(2):
+    (record,) = (tmp_path / "evaluations").glob("trial_0-checkpoint_000000-*.json")
+    per = json.loads(record.read_text())["evaluations"][0]["per_episode"]
+    for seed in per["seeds"]:
         env.reset(seed=seed)
         optimum.append(exact_mvc(env.graph)[1])
-    (record,) = (tmp_path / "evaluations").glob("trial_0-checkpoint_000000-*.json")
-    per = json.loads(record.read_text())["per_episode"]
-    np.testing.assert_allclose(per["exact"], optimum)  # the ILP optimum of each episode
+    np.testing.assert_allclose(per["cover_weight"]["exact"], optimum)  # the ILP optimum of each
     assert by_player["policy"]["ratio_to_exact"] == pytest.approx(
-        np.mean(np.array(per["policy"]) / optimum))
+        np.mean(np.array(per["cover_weight"]["policy"]) / optimum))
 
 
 def test_patrol_team_rows_show_average_and_worst_idleness_beside_both_heuristics():
@@ -300,7 +309,7 @@ def _untrained_checkpoint(tmp_path, env: str = "mvc", env_config=TRAIN_ENV_CONFI
     module = _fresh_module(entry(env).make(env_config), "node")
     ckpt = tmp_path / "trial_0" / "checkpoint_000000"
     module.save_to_path(str(ckpt / checkpoints.MODULE_SUBDIR / "default_policy"))
-    (ckpt / "experiment.json").write_text(json.dumps({**_experiment(env, env_config), **exp}))
+    save_experiment_files(ckpt, {**_experiment(env, env_config), **exp})
     return ckpt, module
 
 
@@ -309,21 +318,23 @@ def test_multi_pick_decoding_comes_from_the_experiment_or_the_argument(tmp_path)
 
     ckpt, module = _untrained_checkpoint(
         tmp_path, evaluation={"decoding": {"top_fraction": 0.25}})
-    rows = evaluate(ckpt, TEST_GRAPHS, episodes=3)
+    record = evaluate(ckpt, TEST_GRAPHS, episodes=3)
+    rows = record["rows"]
     assert [r["player"] for r in rows] == ["policy_top_fraction_0.25", "exact", "greedy",
                                            "random"]
     assert rows[0]["ratio_to_exact"] >= 1 - 1e-9 and rows[0]["wall_s"] > 0
-    (record,) = (tmp_path / "evaluations").glob("*-top_fraction_0.25.json")
-    record = json.loads(record.read_text())
-    assert record["decoding"] == {"top_fraction": 0.25}
+    (written,) = (tmp_path / "evaluations").glob("*-top_fraction_0.25.json")
+    assert json.loads(written.read_text())["evaluations"][0]["decoding"] == {
+        "top_fraction": 0.25}
     env = catalog_entry("mvc").make(TEST_GRAPHS)
     player = policy_player(module, decoding=Decoding(top_fraction=0.25))
-    played = [player(env, s) for s in range(3)]
-    assert record["per_episode"]["policy_top_fraction_0.25"] == [
+    per_episode = record["per_episode"]
+    played = [player(env, s) for s in per_episode["seeds"]]
+    assert per_episode["cover_weight"]["policy_top_fraction_0.25"] == [
         info["cover_weight"] for info in played]
     assert all(info["forward_passes"] < info["length"] for info in played)
     one = evaluate(ckpt, TEST_GRAPHS, episodes=3, decoding={})  # the argument wins
-    assert one[0]["player"] == "policy"
+    assert one["rows"][0]["player"] == "policy" and one["decoding"] == {}
     assert len(list((tmp_path / "evaluations").glob("*.json"))) == 2  # none overwritten
     with pytest.raises(ValueError, match="a sampling player"):
         policy_player(module, explore=True, decoding=Decoding(prob_ratio=0.5))
@@ -364,7 +375,7 @@ def per_agent_checkpoint(ray_session, tmp_path_factory):
         algo.save_to_path(str(ckpt))
     finally:
         algo.stop()
-    (ckpt / "experiment.json").write_text(json.dumps(experiment, default=str))
+    save_experiment_files(ckpt, experiment)
     zeroed, _ = load_policy(ckpt, "agent_1")
     with torch.no_grad():
         for param in zeroed.parameters():
@@ -391,13 +402,13 @@ def test_a_per_agent_checkpoint_plays_each_agent_with_its_own_module(per_agent_c
     policy, mapping, experiment = checkpoints.load_team(per_agent_checkpoint)
     assert sorted(policy) == ["agent_0", "agent_1"] and mapping("agent_1") == "agent_1"
     assert experiment["multi_agent"] == {"policies": "per_agent"}
-    rows = evaluate(per_agent_checkpoint, TEST_GRAPHS, episodes=3, out=tmp_path)
+    rows = evaluate(per_agent_checkpoint, TEST_GRAPHS, episodes=3, out=tmp_path)["rows"]
     assert [r["player"] for r in rows] == ["policy", "exact", "greedy"]
     assert rows[0]["ratio_to_exact"] >= 1 - 1e-9
     (record,) = tmp_path.glob("*.json")
-    per = json.loads(record.read_text())["per_episode"]
+    per = json.loads(record.read_text())["evaluations"][0]["per_episode"]
     own = _team_cover_weights(policy, per["seeds"])
-    np.testing.assert_allclose(per["policy"], own)
+    np.testing.assert_allclose(per["cover_weight"]["policy"], own)
     # Not vacuous: one module for both agents (either one) plays other covers.
     for shared in ("agent_0", "agent_1"):
         other = _team_cover_weights(dict.fromkeys(policy, policy[shared]), per["seeds"])
@@ -420,17 +431,19 @@ def test_a_dict_of_modules_needs_a_mapping_fn():
         best_of_k_player(module, 1, "mvc", policy_mapping_fn=lambda agent: agent)
 
 
-def test_format_evaluation_shows_mean_plus_minus_std():
+def test_format_evaluation_shows_mean_plus_minus_std_or_se():
     rows = [{"player": "policy", "episodes": 3, "cover_weight_mean": 2.0,
              "cover_weight_std": 0.5, "length_mean": 4.0, "ratio_to_exact": 1.25,
-             "ratio_to_exact_std": 0.125, "wall_s": 0.5, "wall_s_per_episode": 0.1667},
+             "ratio_to_exact_se": 0.125, "se_below_diff": True, "wall_s": 0.5,
+             "wall_s_per_episode": 0.1667},
             {"player": "exact", "episodes": 3, "cover_weight_mean": 1.6,
              "cover_weight_std": 0.25, "length_mean": 3.0, "ratio_to_exact": 1.0,
-             "ratio_to_exact_std": 0.0}]
+             "ratio_to_exact_se": 0.0, "se_below_diff": None}]
     lines = format_evaluation(rows).splitlines()
     assert lines[0].split() == ["player", "episodes", "cover_weight", "length",
-                                "ratio_to_exact", "wall_s"]
+                                "ratio_to_exact", "se_below_diff", "wall_s_per_episode"]
     assert "2.0000 ± 0.5000" in lines[2] and "1.2500 ± 0.1250" in lines[2]
+    assert lines[2].split()[-2:] == ["yes", "0.1667"]
     assert "1.6000 ± 0.2500" in lines[3] and "1.0000 ± 0.0000" in lines[3]
     assert format_evaluation([]) == ""
 

@@ -93,7 +93,7 @@ def test_each_evaluation_is_its_checkpoints_greedy_policy_on_those_episodes(run,
     for row in (rows[1], rows[3]):  # evaluated after iterations 2 and 4
         checkpoint = checkpoints[int(row["training_iteration"]) - 1]
         table = {r["player"]: r for r in evaluate(checkpoint, episodes=EPISODES, seed=SEED,
-                                                  out=tmp_path)}
+                                                  out=tmp_path)["rows"]}
         assert float(row["rllib_gnn/eval/metric"]) == pytest.approx(
             table["policy"]["cover_weight_mean"], rel=1e-12)
         assert float(row["rllib_gnn/eval/ratio"]) == pytest.approx(
@@ -141,7 +141,7 @@ def test_parallel_evaluation_on_its_own_env_runner_plays_the_weights_before(ray_
     assert column(rows, "rllib_gnn/eval/at_env_steps") == [
         0, float(rows[0]["env_runners/num_env_steps_sampled_lifetime"])]
     first = sorted(trial.glob("checkpoint_*"))[0]  # the weights after iteration 1
-    [policy] = [r for r in evaluate(first, episodes=EPISODES, seed=SEED, out=tmp_path)
+    [policy] = [r for r in evaluate(first, episodes=EPISODES, seed=SEED, out=tmp_path)["rows"]
                 if r["player"] == "policy"]
     assert float(rows[1]["rllib_gnn/eval/metric"]) == pytest.approx(
         policy["cover_weight_mean"], rel=1e-12)

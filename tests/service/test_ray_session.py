@@ -1,16 +1,26 @@
 """The shared test Ray instance listens on loopback only and keeps token authentication on."""
 
+import contextlib
 import ipaddress
 import os
+from pathlib import Path
 
 import psutil
+import ray
 
 
 def _ray_listen_addresses() -> dict[str, set[str]]:
-    """Listening TCP addresses of every Ray process (GCS, raylet, workers) on this machine."""
-    ray_procs = {p.pid: p.name() for p in psutil.process_iter(["name", "cmdline"])
-                 if any("ray" in part for part in (p.info["cmdline"] or [])[:3])
-                 or "raylet" in p.name() or "gcs_server" in p.name()}
+    """Listening TCP addresses of the test session's Ray processes (GCS, raylet, dashboard
+    and its agents, workers): those whose command line names the session, and their children
+    (workers retitle themselves ``ray::...``). Another Ray on the machine (a user's training
+    run beside the suite) is not the suite's to judge."""
+    session = Path(ray._private.worker._global_node.get_session_dir_path()).name
+    named = [p for p in psutil.process_iter(["name", "cmdline"])
+             if session in " ".join(p.info["cmdline"] or [])]
+    ray_procs = {p.pid: p.name() for p in named}
+    for parent in named:
+        with contextlib.suppress(psutil.Error):
+            ray_procs.update({c.pid: c.name() for c in parent.children(recursive=True)})
     out: dict[str, set[str]] = {}
     for conn in psutil.net_connections(kind="tcp"):
         if conn.status == psutil.CONN_LISTEN and conn.pid in ray_procs:

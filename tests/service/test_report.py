@@ -13,6 +13,7 @@ import pytest
 from rllib_gnn.service.report import report
 from rllib_gnn.service.report_curves import aggregate
 from rllib_gnn.service.report_runs import find_trial_dirs, group_trials, read_trial
+from rllib_gnn.training.trainable import save_experiment_files
 
 X = "env_runners/num_env_steps_sampled_lifetime"
 RET = "env_runners/episode_return_mean"
@@ -53,7 +54,7 @@ def write_trial(run, encoder, seed):
             w.writerow([i + 1, xi, ri, 5.0 + seed + (encoder == "gcn"), 0.5 + 0.1 * seed,
                         float(i), "{'encoder': 'x'}"])
     (trial / "checkpoint_000000").mkdir()
-    (trial / "checkpoint_000000" / "experiment.json").write_text(json.dumps(params))
+    save_experiment_files(trial / "checkpoint_000000", params)
     return trial
 
 

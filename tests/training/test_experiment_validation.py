@@ -275,3 +275,20 @@ def test_a_scheduler_the_validation_accepts_builds(scheduler):
                                     "pbt": "PopulationBasedTraining"}[scheduler["type"]]
     if scheduler["type"] == "pbt":  # results lack the metric until an episode has ended
         assert built._require_attrs is False
+
+
+def test_an_evaluation_plays_each_graph_of_a_fixed_list_at_most_once():
+    """4 graph files: 5 evaluation or periodic episodes would play one twice."""
+    files = {"graphs": {"files": [str(ROOT / "examples" / "graphs" / f"*.{suffix}")
+                                  for suffix in ("graphml", "gml", "json", "edgelist")]}}
+    problems = problems_of(
+        env_config=files, evaluation={"env_config": {}, "episodes": 5},
+        periodic_evaluation={"every": 1, "episodes": 6})
+    assert problems == [
+        "evaluation.episodes: 5 episodes on a fixed list of 4 graphs would play some graph "
+        "twice; use at most 4 episodes",
+        "periodic_evaluation.episodes: 6 episodes on a fixed list of 4 graphs would play "
+        "some graph twice; use at most 4 episodes"]
+    resolve_experiment({**TINY_MVC, "env_config": files,
+                        "evaluation": {"env_config": {}, "episodes": 4},
+                        "periodic_evaluation": {"every": 1, "episodes": 4}})

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from rllib_gnn.training.experiment import resolve_experiment
+from rllib_gnn.training.trainable import save_experiment_files
 
 SMALL_GRID = {"generator": "grid", "sizes": [9], "weights": "unit"}
 TEAM_ENVS = {
@@ -94,7 +95,6 @@ def test_evaluation_with_a_team_size_other_than_training(ray_session, tmp_path):
     """Train 3 agents; the same GNN policy runs decentralised with 2 and 5 agents."""
     from rllib_gnn.service.evaluation import evaluate
     from rllib_gnn.training.algorithm import build_algorithm_config
-    from rllib_gnn.training.files import write_json_atomic
     from rllib_gnn.training.trainable import ExperimentTrainable
 
     env_config = {"graphs": {"generator": "grid", "sizes": [25], "weights": "unit"},
@@ -107,9 +107,9 @@ def test_evaluation_with_a_team_size_other_than_training(ray_session, tmp_path):
         algo.save_to_path(str(checkpoint))
     finally:
         algo.stop()
-    write_json_atomic(checkpoint / "experiment.json", experiment)
+    save_experiment_files(checkpoint, experiment)
     assert ExperimentTrainable  # the service writes the same layout
     for team in (2, 5):
-        rows = evaluate(checkpoint, {"num_agents": team}, episodes=2)
+        rows = evaluate(checkpoint, {"num_agents": team}, episodes=2)["rows"]
         policy = next(r for r in rows if r["player"] == "policy")
         assert np.isfinite(policy["avg_idleness_mean"]), team
