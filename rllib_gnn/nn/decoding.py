@@ -101,7 +101,8 @@ class Decoding:
 def check_decodable(env: Any, decoding: Decoding) -> None:
     """Raise a one-line ``ValueError`` unless ``decoding`` can play ``env``: any decoding
     plays a single-agent env in mask mode; more than one pick per pass needs actions that
-    name nodes or edges (``env.core.selection``: MVC, matching), not moves."""
+    select nodes or edges in any order (``env.core.selection``: MVC, matching), not moves
+    or a tour's next city."""
     name = type(env).__name__
     if is_multi_agent(env):
         raise ValueError(f"decoding plays single-agent envs; {name} is a team env (every "
@@ -112,8 +113,9 @@ def check_decodable(env: Any, decoding: Decoding) -> None:
                          f"ones: evaluate with invalid_action='mask'")
     if not decoding.one_at_a_time and not env.core.selection:
         raise ValueError(f"decoding {decoding.to_dict()} commits several actions per forward "
-                         f"pass, which needs actions naming nodes or edges (mvc, matching); "
-                         f"{name}'s actions are moves: use one action per pass ({{}})")
+                         f"pass, which needs actions that select nodes or edges in any order "
+                         f"(mvc, matching); {name}'s actions follow from the one before (a "
+                         f"move, a tour's next city): use one action per pass ({{}})")
 
 
 def decode_episode(module: GraphRLModule, env: Any, decoding: Decoding = Decoding(),

@@ -192,7 +192,9 @@ def test_envs_decoding_cannot_play_are_refused():
         check_decodable(entry("mvc-multi").make({}), Decoding())
     nav = entry("nav").make({})
     check_decodable(nav, Decoding())  # one action per pass plays any single-agent env
-    with pytest.raises(ValueError, match="NavigationEnv's actions are moves"):
+    with pytest.raises(ValueError, match="NavigationEnv's actions follow from the one before"):
         check_decodable(nav, many)
+    with pytest.raises(ValueError, match="a tour's next city"):
+        check_decodable(entry("tsp").make({}), many)
     with pytest.raises(ValueError, match="team env"):
         decode_episode(None, entry("matching-multi").make({}), many)
