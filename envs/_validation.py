@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from numbers import Integral, Real
 from typing import Any
 
@@ -90,8 +90,27 @@ def parse_action(action: Any, num_actions: int, who: str = "action") -> int:
     value = np.asarray(action)
     if value.shape not in ((), (1,)) or value.dtype.kind not in "iu":
         raise ValueError(f"{who} must be an integer in [0, {num_actions - 1}], got {action!r}")
-    slot = int(value.reshape(()))
-    if not 0 <= slot < num_actions:
-        raise ValueError(f"{who} {slot} is outside the action space: it is outside "
+    return int(_in_space(value.reshape(1), num_actions, lambda _: who)[0])
+
+
+def parse_actions(actions: Any, num_actions: int, who: str = "actions") -> np.ndarray:
+    """``actions`` as a non-empty (k,) int64 array of ints in ``[0, num_actions)``: a sequence
+    of integers or a 1-D integer array. Raises a ``ValueError`` naming ``who`` (and the
+    position of a value outside ``Discrete(num_actions)``) for anything else."""
+    value = np.asarray(actions)
+    if value.ndim != 1 or value.size == 0 or value.dtype.kind not in "iu":
+        raise ValueError(f"{who} must be a non-empty sequence of integers in "
+                         f"[0, {num_actions - 1}], got {type(actions).__name__} of shape "
+                         f"{value.shape} and dtype {value.dtype}")
+    return _in_space(value, num_actions, lambda i: f"{who}[{i}]")
+
+
+def _in_space(slots: np.ndarray, num_actions: int, name: Callable[[int], str]) -> np.ndarray:
+    """``slots`` as int64, or a ``ValueError`` naming (``name(i)``) the first outside
+    ``Discrete(num_actions)``."""
+    outside = np.flatnonzero((slots < 0) | (slots >= num_actions))
+    if outside.size:
+        i = int(outside[0])
+        raise ValueError(f"{name(i)} {int(slots[i])} is outside the action space: it is outside "
                          f"Discrete({num_actions}), whose actions are 0..{num_actions - 1}")
-    return slot
+    return slots.astype(np.int64)

@@ -10,7 +10,7 @@ rule for invalid actions, so that no env writes them again.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -40,6 +40,12 @@ class EpisodeCore:
         max_steps: this episode's truncation bound (``settings.step_limit(graph)``).
         active: (K,) bool, the agents still acting (not terminated, not truncated).
     """
+
+    #: Whether an action names a graph element (a node, an edge) that keeps its meaning as
+    #: the episode goes on, so that several actions ranked on one observation can be applied
+    #: in turn (multi-pick decoding, :meth:`envs.single.GraphEnv.step_many`); a move
+    #: relative to where an agent stands does not.
+    selection: ClassVar[bool] = False
 
     def __init__(self, settings: EnvSettings) -> None:
         self.settings = settings

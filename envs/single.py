@@ -108,7 +108,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from envs._validation import parse_action
+from envs._validation import parse_action, parse_actions
 from envs.episode import EpisodeCore
 from envs.settings import EnvSettings
 
@@ -121,9 +121,10 @@ class GraphEnv(gym.Env):
     ``config``), the spaces (``Discrete(A)`` actions, the contract's ``Dict`` observations),
     reseeding (``reset(seed=s)`` reseeds ``np_random`` and plays graph ``s mod L`` of a
     fixed ``graphs`` list; an unseeded reset draws one of them uniformly), action parsing (an integer, or an integer array of shape () or
-    (1,)), the mask-or-penalty rule of :meth:`EpisodeCore.step` and the guard against
-    stepping before a reset or after the episode ended. See the module docstring for the
-    guide to a new env.
+    (1,)), the mask-or-penalty rule of :meth:`EpisodeCore.step`, the guard against
+    stepping before a reset or after the episode ended, and :meth:`step_many` (several
+    actions, one observation) for every env alike. See the module docstring for the guide
+    to a new env.
 
     Attributes:
         settings: the validated config (an :class:`~envs.settings.EnvSettings` subclass).
@@ -156,13 +157,53 @@ class GraphEnv(gym.Env):
 
     def step(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         """One step; the final step's ``info`` holds the core's metrics, others are empty."""
-        core = self.core
-        if not core.active[0]:
+        self._require_episode()
+        slot = parse_action(action, self.settings.num_actions)
+        rewards, terminated, truncated = self.core.step(np.array([slot]), lambda _: "action")
+        return self._outcome(float(rewards[0]), bool(terminated[0]), bool(truncated[0]))
+
+    def step_many(self, actions: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+        """Apply ``actions`` in order, each as a step of its own, and observe once at the end.
+
+        Each action is judged against the state at its turn: one invalid then (made so by an
+        earlier one, e.g. an MVC node whose edges they covered) is skipped: no step, no
+        penalty, nothing changes. The episode's end ends the sequence; later actions are
+        ignored. Returns :meth:`step`'s 5-tuple: the observation after the last step, the
+        sum of the steps' rewards, the last step's ``terminated``, ``truncated`` and
+        ``info``: what stepping the valid actions one at a time gives, with one observation
+        packed instead of one per action. Decoders that commit several ranked actions per
+        forward pass use it (``rllib_gnn.nn.decoding``).
+
+        Raises:
+            ValueError: ``actions`` is not a non-empty sequence of actions, or none of them
+                is valid at its turn (naming the first one's reason).
+        """
+        self._require_episode()
+        slots = parse_actions(actions, self.settings.num_actions).tolist()
+        core, total, taken = self.core, 0.0, 0
+        terminated = truncated = False
+        for slot in slots:  # the env's own rules, one action at a time: O(its degree) each
+            if core.invalid_reason(0, slot) is not None:
+                continue
+            rewards, ended, cut = core.step(np.array([slot]), lambda _: "action")
+            total, taken = total + float(rewards[0]), taken + 1
+            terminated, truncated = bool(ended[0]), bool(cut[0])
+            if terminated or truncated:
+                break
+        if not taken:
+            raise ValueError(f"none of the {len(slots)} actions is valid now: action {slots[0]} "
+                             f"is invalid: {core.invalid_reason(0, slots[0])}")
+        return self._outcome(total, terminated, truncated)
+
+    def _require_episode(self) -> None:
+        if not self.core.active[0]:
             raise RuntimeError(f"{type(self).__name__}.step() called before reset() or after "
                                f"the episode ended; call reset()")
-        slot = parse_action(action, self.settings.num_actions)
-        rewards, terminated, truncated = core.step(np.array([slot]), lambda _: "action")
-        done = bool(terminated[0] or truncated[0])
-        obs = core.observations([0], np.array([done]))[0]
-        info = core.final_info(0) if done else {}
-        return obs, float(rewards[0]), bool(terminated[0]), bool(truncated[0]), info
+
+    def _outcome(self, reward: float, terminated: bool, truncated: bool
+                 ) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+        """The step's 5-tuple: the observation now and, at the episode's end, the metrics."""
+        done = terminated or truncated
+        obs = self.core.observations([0], np.array([done]))[0]
+        info = self.core.final_info(0) if done else {}
+        return obs, reward, terminated, truncated, info

@@ -16,6 +16,8 @@ _EXPORTS = {
     "validate_model_config": "rllib_gnn.nn.model_config",
     "compute_action": "rllib_gnn.nn.inference",
     "resize_module": "rllib_gnn.nn.inference",
+    "Decoding": "rllib_gnn.nn.decoding",
+    "decode_episode": "rllib_gnn.nn.decoding",
     "flatten_graphs": "rllib_gnn.nn.batching",
     "GraphEncoder": "rllib_gnn.nn.encoders",
     "ENCODERS": "rllib_gnn.nn.encoders",

@@ -102,6 +102,7 @@ class MatchingCore(FullViewCore):
         matching: the episode's :class:`~envs.matching.matching.MatchingState`.
     """
 
+    selection = True
     settings: MatchingSettings
 
     def start(self, rng: np.random.Generator, options: Mapping[str, Any]) -> Graph:

@@ -44,6 +44,7 @@ class MatchingState:
         weights: (M,) float64 edge weights (drawn ones are float32 values).
         matched: (n,) bool, nodes covered by the matching.
         available: (M,) bool, edges whose endpoints are both unmatched.
+        num_available: how many edges are available.
         chosen: undirected edge ids in the order they were picked.
         total: the matching's weight so far.
         invalid_actions: penalised picks so far (penalty mode; the envs count them).
@@ -68,6 +69,7 @@ class MatchingState:
         self.edge_index = graph.edge_index
         self.matched = np.zeros(self.num_nodes, bool)
         self.available = np.ones(self.num_edges, bool)
+        self.num_available = self.num_edges
         self.chosen: list[int] = []
         self.total = 0.0
         self.invalid_actions = 0
@@ -90,11 +92,16 @@ class MatchingState:
         return f"edge {k} ({u}, {v}) touches already matched node(s) {', '.join(taken)}"
 
     def pick(self, edge: int) -> float:
-        """Add available undirected ``edge`` to the matching; returns its weight (the reward)."""
-        u, v = self.u[edge], self.v[edge]
-        self.matched[u] = True
-        self.matched[v] = True
-        self.available &= ~(self.matched[self.u] | self.matched[self.v])
+        """Add available undirected ``edge`` to the matching; returns its weight (the reward).
+
+        Cost: O(the degrees of its endpoints): only the edges touching them stop being
+        available (every other edge's endpoints are as unmatched as before)."""
+        ends = np.array([self.u[edge], self.v[edge]])
+        self.matched[ends] = True
+        touching = self.graph.incident_edges(ends)
+        touching = np.unique(touching[self.available[touching]])
+        self.available[touching] = False
+        self.num_available -= int(touching.size)
         weight = float(self.weights[edge])
         self.chosen.append(int(edge))
         self.total += weight
@@ -103,7 +110,7 @@ class MatchingState:
     @property
     def done(self) -> bool:
         """No edge is left to pick."""
-        return not self.available.any()
+        return self.num_available == 0
 
     def slot_mask(self) -> np.ndarray:
         """(2M,) bool: directed slots whose edge is available (both directions alike)."""

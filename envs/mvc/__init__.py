@@ -13,6 +13,7 @@ from envs.mvc.baselines import (
 from envs.mvc.cover import EDGE_FEATURES, NODE_FEATURES, CoverState
 from envs.mvc.env import MinVertexCoverEnv
 from envs.mvc.multi import MinVertexCoverParallelEnv
+from envs.mvc.solvers import OptimumUnproven
 
 __all__ = [
     "EDGE_FEATURES",
@@ -20,6 +21,7 @@ __all__ = [
     "CoverState",
     "MinVertexCoverEnv",
     "MinVertexCoverParallelEnv",
+    "OptimumUnproven",
     "exact_mvc",
     "greedy_choice",
     "greedy_mvc",

@@ -58,6 +58,7 @@ class CoverCore(FullViewCore):
         invalid_actions: penalised picks so far, of all agents.
     """
 
+    selection = True
     settings: MVCSettings
 
     def start(self, rng: np.random.Generator, options: Mapping[str, Any]) -> Graph:

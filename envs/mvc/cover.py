@@ -2,8 +2,9 @@
 
 The episode core (:mod:`envs.mvc.core`, both env forms) and the solvers
 (:mod:`envs.mvc.solvers`) build on it, so that every player applies exactly the same rules.
-Everything per step is array work over the incident edges of the picked nodes (a CSR node ->
-incident-edge-id table built once per episode); there is no Python loop over nodes or edges.
+Everything per step is array work over the incident edges of the picked nodes
+(:meth:`envs.graphs.Graph.incident_edges`), O(their degrees); there is no Python loop over
+nodes or edges.
 """
 
 from __future__ import annotations
@@ -79,11 +80,6 @@ class CoverState:
         self.neighbour_weight = (
             np.bincount(edges[:, 0], weights=self.weights[edges[:, 1]], minlength=n)
             + np.bincount(edges[:, 1], weights=self.weights[edges[:, 0]], minlength=n))
-        # CSR: the edge ids incident to node v are incident[indptr[v]:indptr[v + 1]].
-        ends = edges.ravel()
-        order = np.argsort(ends, kind="stable")
-        self._incident = np.repeat(np.arange(len(edges), dtype=np.int64), 2)[order]
-        self._indptr = np.concatenate([[0], np.cumsum(self.uncovered_degree)])
         self.picks: list[int] = []
 
     # ---------------------------------------------------------------- queries
@@ -140,11 +136,7 @@ class CoverState:
             return 0.0
         self.in_cover[nodes] = True
         self.picks.extend(nodes.tolist())
-        # Gather the incident edge ids of every picked node from the CSR table.
-        starts, stops = self._indptr[nodes], self._indptr[nodes + 1]
-        lengths = stops - starts
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        edge_ids = self._incident[offsets + np.arange(lengths.sum())]
+        edge_ids = self.graph.incident_edges(nodes)
         edge_ids = np.unique(edge_ids[self.uncovered[edge_ids]])  # an edge between two picks once
         if edge_ids.size:
             self.uncovered[edge_ids] = False
@@ -154,7 +146,8 @@ class CoverState:
             np.subtract.at(self.uncovered_degree, v, 1)
             np.subtract.at(self.neighbour_weight, u, self.weights[v])
             np.subtract.at(self.neighbour_weight, v, self.weights[u])
-            self.neighbour_weight[self.uncovered_degree == 0] = 0.0  # no float residue
+            ends = np.concatenate([u, v])  # the only nodes whose sums changed
+            self.neighbour_weight[ends[self.uncovered_degree[ends] == 0]] = 0.0  # no float residue
         return float(self.weights[nodes].sum())
 
     def copy(self) -> CoverState:

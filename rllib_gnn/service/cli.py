@@ -35,6 +35,21 @@ def _json_object(text: str) -> dict:
     return value
 
 
+class _Decoding(argparse.Action):
+    """``--top-fraction F`` / ``--prob-ratio R``: ``args.decoding = {"top_fraction": F}``,
+    checked by :class:`rllib_gnn.nn.decoding.Decoding` (imported only when given)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from rllib_gnn.nn.decoding import Decoding
+
+        config = {option_string.lstrip("-").replace("-", "_"): values}
+        try:
+            Decoding.parse(config)
+        except ValueError as err:
+            raise argparse.ArgumentError(self, str(err)) from None
+        setattr(namespace, self.dest, config)
+
+
 def _cmd_envs(args: argparse.Namespace) -> int:
     from envs.catalog import ENVS
 
@@ -98,7 +113,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from rllib_gnn.service.tables import format_record
 
     print(format_record(evaluate(args.checkpoint, args.env_config, args.episodes, args.sample,
-                                 args.seed, args.out, sampled=args.sampled)))
+                                 args.seed, args.out, sampled=args.sampled,
+                                 decoding=args.decoding)))
     return 0
 
 
@@ -138,7 +154,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_int_at_least(0), default=HELD_OUT_SEED,
                    help=f"first episode seed (default {HELD_OUT_SEED}: the held-out episodes)")
     p.add_argument("--out", default=None, help="folder for the JSON/CSV tables")
-    p.set_defaults(func=_cmd_evaluate)
+    picks = p.add_mutually_exclusive_group()
+    picks.add_argument("--top-fraction", type=float, dest="decoding", metavar="F",
+                       action=_Decoding, help="commit the ceil(F x valid) best picks per "
+                       "forward pass, F in (0, 1] (node/edge-selection envs: mvc, matching)")
+    picks.add_argument("--prob-ratio", type=float, dest="decoding", metavar="R",
+                       action=_Decoding, help="commit every pick at least R x as probable as "
+                       "the best per forward pass, R in (0, 1]")
+    picks.add_argument("--one-pick", dest="decoding", action="store_const", const={},
+                       help="one pick per forward pass (the default, unless the experiment's "
+                            "evaluation.decoding says otherwise)")
+    p.set_defaults(func=_cmd_evaluate, decoding=None)
 
     p = sub.add_parser("report", help="learning curves and evaluation tables of a run dir, "
                                       "or the tables of evaluation record files")

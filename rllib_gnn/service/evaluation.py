@@ -21,6 +21,9 @@ checkpoint's trial dir)::
                                                          (rllib_gnn.service.records)
     <trial>-<checkpoint>-<hash of env_overrides>.csv    its rows
 
+with ``-<label>`` after the hash when the policy commits several picks per forward pass
+(``decoding``, e.g. ``-top_fraction_0.1``), so that the one-pick evaluation stays.
+
 Each file is written to a temporary file in the same folder and moved into place with
 ``os.replace`` (:mod:`rllib_gnn.training.files`), so a crash never leaves a half-written
 result.
@@ -37,6 +40,7 @@ from typing import Any
 
 from envs.catalog import EnvEntry, entry as catalog_entry
 from envs.compare import HELD_OUT_SEED, held_out_seeds, play_episodes
+from rllib_gnn.nn.decoding import Decoding, check_decodable
 from rllib_gnn.service.checkpoints import checkpoint_path, load_team, training_cost
 from rllib_gnn.service.players import best_of_k_player, policy_player
 from rllib_gnn.service.records import evaluation_record, record_file, write_record
@@ -53,9 +57,11 @@ def _overrides_hash(overrides: Mapping) -> str:
 
 
 def _settings(experiment: Mapping[str, Any], env_overrides: Mapping | None,
-              episodes: int | None, sample: int | None) -> tuple[Mapping, int, int]:
-    """``(env_overrides, episodes, sample)``: the arguments, or where None the experiment's
-    ``evaluation`` section (else: no overrides, 100 episodes, no best-of-K)."""
+              episodes: int | None, sample: int | None, decoding: Mapping | None
+              ) -> tuple[Mapping, int, int, Decoding]:
+    """``(env_overrides, episodes, sample, decoding)``: the arguments, or where None the
+    experiment's ``evaluation`` section (else: no overrides, 100 episodes, no best-of-K, one
+    pick per forward pass)."""
     defaults = experiment.get("evaluation") or {}
     if env_overrides is None:
         env_overrides = defaults.get("env_config") or {}
@@ -65,13 +71,16 @@ def _settings(experiment: Mapping[str, Any], env_overrides: Mapping | None,
         raise ValueError(f"episodes must be >= 1, got {episodes}")
     if sample < 0:
         raise ValueError(f"sample must be >= 0 (0: no best-of-K row), got {sample}")
-    return env_overrides, episodes, sample
+    decoding = Decoding.parse(defaults.get("decoding") if decoding is None else decoding)
+    return env_overrides, episodes, sample, decoding
 
 
 def _players(module, mapping: Callable | None, entry: EnvEntry, sample: int,
-             sampled: bool) -> dict[str, Callable]:
-    """The rows' players: the policy (greedy, sampled, best of ``sample``), the baselines."""
-    players = {"policy": policy_player(module, policy_mapping_fn=mapping)}
+             sampled: bool, decoding: Decoding) -> dict[str, Callable]:
+    """The rows' players: the policy (greedy, sampled, best of ``sample``), the baselines.
+    With a ``decoding`` of several picks per pass the greedy row is ``policy_<label>``."""
+    name = "policy" if decoding.one_at_a_time else f"policy_{decoding.label()}"
+    players = {name: policy_player(module, policy_mapping_fn=mapping, decoding=decoding)}
     if sampled:
         players["policy_sampled"] = policy_player(module, explore=True,
                                                   policy_mapping_fn=mapping)
@@ -85,7 +94,7 @@ def _players(module, mapping: Callable | None, entry: EnvEntry, sample: int,
 def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = None,
              episodes: int | None = None, sample: int | None = None,
              seed: int = HELD_OUT_SEED, out: str | os.PathLike | None = None,
-             sampled: bool = False) -> dict:
+             sampled: bool = False, decoding: Mapping | None = None) -> dict:
     """Compare the checkpoint's policy with the env's baselines on the same seeded episodes.
 
     Args:
@@ -103,6 +112,11 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
         sampled: also the row ``policy_sampled``: the policy sampling its actions (seeded
             per episode) instead of taking the argmax (agents sharing a policy can loop
             when acting by argmax).
+        decoding: the greedy policy's picks per forward pass
+            (:class:`~rllib_gnn.nn.decoding.Decoding`: ``{}`` one, ``{"top_fraction": f}``,
+            ``{"prob_ratio": r}``); None takes the experiment's ``evaluation.decoding``,
+            else one. Several picks per pass name the row ``policy_<label>`` (e.g.
+            ``policy_top_fraction_0.1``) and its files ``...-<label>.json``.
 
     Returns:
         The evaluation record (:func:`rllib_gnn.service.records.evaluation_record`): its
@@ -118,18 +132,23 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
     ckpt = checkpoint_path(checkpoint_dir)
     module, mapping, experiment = load_team(ckpt)
     entry = catalog_entry(experiment["env"])
-    env_overrides, episodes, sample = _settings(experiment, env_overrides, episodes, sample)
+    env_overrides, episodes, sample, decoding = _settings(experiment, env_overrides, episodes,
+                                                          sample, decoding)
     config = evaluation_env_config(experiment, env_overrides)
-    players = _players(module, mapping, entry, sample, sampled)
+    if not decoding.one_at_a_time:
+        check_decodable(entry.make(config), decoding)  # before any episode plays
+    players = _players(module, mapping, entry, sample, sampled, decoding)
     played = play_episodes(entry, players, config, held_out_seeds(episodes, seed))
     record = evaluation_record(
         experiment["env"], played, config, f"{ckpt.parent.name}/{ckpt.name}",
         pairs_for=[name for name in players if name not in entry.baselines],
         training=training_cost(ckpt), checkpoint=str(ckpt),
-        experiment=experiment.get("name"), env_overrides=env_overrides, sample=sample)
+        experiment=experiment.get("name"), env_overrides=env_overrides, sample=sample,
+        decoding=decoding.to_dict())
 
     out_dir = Path(out) if out is not None else ckpt.parent.parent / "evaluations"
-    stem = f"{ckpt.parent.name}-{ckpt.name}-{_overrides_hash(env_overrides)}"
+    stem = f"{ckpt.parent.name}-{ckpt.name}-{_overrides_hash(env_overrides)}" + (
+        "" if decoding.one_at_a_time else f"-{decoding.label()}")
     write_record(out_dir / f"{stem}.json", record_file(
         f"{experiment.get('name') or experiment['env']}: {ckpt.name} evaluated", [record]))
     write_atomic(out_dir / f"{stem}.csv", csv_text(record["rows"]))

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from envs.catalog import ENVS, EnvEntry, entry as catalog_entry
+from rllib_gnn.nn.decoding import Decoding, decode_episode
 from rllib_gnn.nn.inference import play_episode, resize_module
 from rllib_gnn.training.threads import SAMPLING_THREADS, torch_threads
 
@@ -96,9 +97,13 @@ def _policy_for(module, policy_mapping_fn: Callable | None) -> Callable[[Any], _
 
 
 def _episode(policy_for: Callable[[Any], _Sized], env, seed: int | None, explore: bool,
-             generator: torch.Generator | None) -> dict:
-    """One episode of ``env`` (single- or multi-agent), each agent on ``policy_for(agent)``."""
+             generator: torch.Generator | None, decoding: Decoding = Decoding()) -> dict:
+    """One episode of ``env`` (single- or multi-agent), each agent on ``policy_for(agent)``;
+    with a ``decoding`` of several picks per pass, :func:`decode_episode` plays it."""
     with torch_threads(SAMPLING_THREADS):
+        if not decoding.one_at_a_time:
+            module = policy_for(None)(env.observation_space, env.action_space)
+            return decode_episode(module, env, decoding, seed)
         return play_episode(env, lambda agent, obs_space, act_space:
                             policy_for(agent)(obs_space, act_space), seed, explore, generator)
 
@@ -111,24 +116,29 @@ def _generator(seed: int | None, rollout: int) -> torch.Generator | None:
     return torch.Generator().manual_seed(int(state[0]))
 
 
-def policy_player(module, explore: bool = False, *,
-                  policy_mapping_fn: Callable | None = None) -> Callable[[Any, int | None], dict]:
+def policy_player(module, explore: bool = False, *, policy_mapping_fn: Callable | None = None,
+                  decoding: Decoding = Decoding()) -> Callable[[Any, int | None], dict]:
     """A ``player(env, seed) -> final info`` for :func:`envs.compare.compare`.
 
     Plays one episode with :func:`~rllib_gnn.nn.inference.compute_action`: the greedy argmax,
     or with ``explore`` a sample of the masked distribution (seeded from the episode seed,
-    so reproducible). The module is resized to the env's spaces once per space shape (so
-    graphs larger than in training work). Multi-agent envs: each agent acts on its own
-    observation, with ``module``, or, when ``module`` is a dict policy id -> module, with
+    so reproducible). A ``decoding`` of several picks per forward pass (greedy, single-agent
+    selection envs) plays it with :func:`~rllib_gnn.nn.decoding.decode_episode` instead. The
+    module is resized to the env's spaces once per space shape (so graphs larger than in
+    training work). Multi-agent envs: each agent acts on its own observation, with
+    ``module``, or, when ``module`` is a dict policy id -> module, with
     ``module[policy_mapping_fn(agent)]`` (ValueError naming an agent whose policy is not
     there). Torch runs on
     :data:`~rllib_gnn.training.threads.SAMPLING_THREADS` thread(s) while the episode plays.
     """
+    if explore and not decoding.one_at_a_time:
+        raise ValueError(f"decoding {decoding.to_dict()} commits the greedy policy's best "
+                         f"picks; a sampling player (explore=True) picks one per pass")
     policy_for = _policy_for(module, policy_mapping_fn)
 
     def player(env, seed: int | None = None) -> dict:
         return _episode(policy_for, env, seed, explore,
-                        _generator(seed, 0) if explore else None)
+                        _generator(seed, 0) if explore else None, decoding)
     return player
 
 

@@ -22,6 +22,10 @@ Schema (every top-level key; ``env`` is the only required one)::
       env_config: {...}         #   overrides of env_config (e.g. larger graphs)
       episodes: 100             #   every player on the held-out episodes seeded 1000..
       sample: 0                 #   best of K sampled rollouts beside the greedy policy
+      decoding: {}              #   the greedy policy's picks per forward pass: {} one;
+                                #   {top_fraction: f} the ceil(f x valid) best; {prob_ratio:
+                                #   r} every valid pick >= r x the best's probability
+                                #   (node/edge-selection envs: rllib_gnn/nn/decoding.py)
     periodic_evaluation:        # during training, with RLlib's evaluation settings: before
       every: 10                 #   the first iteration and every `every` iterations (0:
       episodes: 20              #   never) the greedy policy plays the same held-out episodes
@@ -311,7 +315,9 @@ def _validate_env_and_model(exp: Mapping[str, Any]) -> list[str]:
     except ValueError as err:
         problems.append(f"model: {err}")
     return (problems + _validate_pretrain(exp) + _periodic_problems(exp, envs)
-            + _episodes_problems(exp, envs))
+            + _episodes_problems(exp, envs)
+            + _decoding_problems(exp["evaluation"].get("decoding"),
+                                 envs.get("evaluation.env_config")))
 
 
 def _episodes_problems(exp: Mapping[str, Any], envs: Mapping[str, Any]) -> list[str]:
@@ -328,6 +334,23 @@ def _episodes_problems(exp: Mapping[str, Any], envs: Mapping[str, Any]) -> list[
     problems = [(key, episodes_problem(env, count)) for key, count in counts.items()
                 if env is not None and isinstance(count, int) and not isinstance(count, bool)]
     return [f"{key}: {problem}" for key, problem in problems if problem]
+
+
+def _decoding_problems(section: Any, env: Any) -> list[str]:
+    """The ``evaluation.decoding`` section (a dict: its type is checked already) against
+    :class:`~rllib_gnn.nn.decoding.Decoding` and, when it commits several picks per forward
+    pass, the evaluation env (built, or None when it could not be)."""
+    from rllib_gnn.nn.decoding import Decoding, check_decodable
+
+    if not isinstance(section, dict):
+        return []
+    try:
+        decoding = Decoding.parse(section)
+        if env is not None and not decoding.one_at_a_time:
+            check_decodable(env, decoding)
+    except ValueError as err:
+        return [f"evaluation.{err}"]
+    return []
 
 
 def _periodic_problems(exp: Mapping[str, Any], envs: Mapping[str, Any]) -> list[str]:

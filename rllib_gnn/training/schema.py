@@ -32,7 +32,7 @@ POLICY_SHARING = ("shared", "per_agent")
 SECTION_KEYS = {
     "multi_agent": {"policies": str},
     "failure": {"max_failures": int},
-    "evaluation": {"env_config": dict, "episodes": int, "sample": int},
+    "evaluation": {"env_config": dict, "episodes": int, "sample": int, "decoding": dict},
     "periodic_evaluation": {"every": int, "episodes": int, "seed": int, "ratio": bool,
                             "env_runners": int, "parallel": bool},
     "checkpoint": {"frequency": int, "at_end": bool, "keep": (int, type(None))},
@@ -59,7 +59,7 @@ DEFAULTS: dict[str, Any] = {
                         "delay_between_env_runner_restarts_s": 1.0},
     "failure": {"max_failures": 2},
     "stop": {"training_iteration": 10},
-    "evaluation": {"env_config": {}, "episodes": 100, "sample": 0},
+    "evaluation": {"env_config": {}, "episodes": 100, "sample": 0, "decoding": {}},
     "periodic_evaluation": {"every": 10, "episodes": 20, "seed": HELD_OUT_SEED, "ratio": True,
                             "env_runners": 0, "parallel": False},
     "checkpoint": {"frequency": 5, "at_end": True, "keep": None},

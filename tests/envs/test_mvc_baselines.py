@@ -13,6 +13,7 @@ from envs.graphs import Graph, GraphDistribution, preset, sample_graphs
 from envs.mvc import (
     MinVertexCoverEnv,
     MinVertexCoverParallelEnv,
+    OptimumUnproven,
     exact_mvc,
     greedy_mvc,
     play_exact,
@@ -26,6 +27,20 @@ from tests.envs.test_mvc import is_cover, make_graph
 
 
 # ---------------------------------------------------------------------------- baselines
+def test_exact_says_when_it_proves_no_optimum_within_its_time_limit():
+    g = sample_graphs(GraphDistribution("watts_strogatz", (2000,), {"k": 4, "p": 0.3},
+                                        "uniform"), 1, seed=0)[0]
+    with pytest.raises(OptimumUnproven, match=r"^milp proved no optimum of the 2000-node "
+                                              r"graph within 0 s \(lower bound") as err:
+        exact_mvc(g, time_limit=0)
+    assert isinstance(err.value, TimeoutError) and not err.value.bound > 0  # none yet: NaN
+    small = preset("blog_mvc", "test")
+    for graph in sample_graphs(small, 3, seed=1):
+        assert exact_mvc(graph, time_limit=60)[1] == pytest.approx(exact_mvc(graph)[1])
+    with pytest.raises(ValueError, match="time_limit must be"):
+        exact_mvc(g, time_limit=-1)
+
+
 def test_exact_is_a_cover_no_heavier_than_greedy():
     graphs = sample_graphs(preset("blog_mvc", "test"), 100, seed=123)
     gaps = []

@@ -44,6 +44,12 @@ def _progress(run_dir: Path) -> list[dict]:
     ({"tune": {"param_space": {"model.encoder": {"grid": ["gat", "lstm"]}}}}, "encoder"),
     ({"tune": {"scheduler": {"type": "hyperband"}}}, "tune.scheduler.type must be one of"),
     ({"env_config": {"graphs": {"generator": "nope"}}}, "env_config: generator must be one of"),
+    ({"evaluation": {"decoding": {"top_fraction": 2}}},
+     "evaluation.decoding.top_fraction must be a number in (0, 1], got 2"),
+    ({"evaluation": {"decoding": {"top_k": 5}}}, "unknown decoding key(s) ['top_k']"),
+    ({"evaluation": {"decoding": {"prob_ratio": 0.5}},
+      "env_config": {**TINY_MVC["env_config"], "invalid_action": "penalty"}},
+     "evaluation.decoding ranks the actions the observation's action_mask allows"),
 ])
 def test_bad_experiments_fail_before_ray_with_one_line_each(tmp_path, capsys, change, expected):
     experiment = {**TINY, **change}
@@ -74,6 +80,11 @@ def test_several_problems_are_reported_together(tmp_path, capsys):
      "argument --env-config: not valid JSON (Expecting property name"),
     (["evaluate", "ckpt", "--episodes", "0"], "argument --episodes: must be an integer >= 1"),
     (["evaluate", "ckpt", "--sample", "-2"], "argument --sample: must be an integer >= 0"),
+    (["evaluate", "ckpt", "--top-fraction", "0"],
+     "argument --top-fraction: decoding.top_fraction must be a number in (0, 1], got 0.0"),
+    (["evaluate", "ckpt", "--prob-ratio", "half"], "argument --prob-ratio: invalid float"),
+    (["evaluate", "ckpt", "--top-fraction", "0.1", "--one-pick"],
+     "argument --one-pick: not allowed with argument --top-fraction"),
 ])
 def test_bad_arguments_are_refused_by_the_parser(capsys, argv, expected):
     with pytest.raises(SystemExit) as exit_:

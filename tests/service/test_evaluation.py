@@ -301,6 +301,57 @@ def test_patrol_team_rows_show_average_and_worst_idleness_beside_both_heuristics
     assert header[:4] == ["player", "episodes", "avg_idleness", "worst_idleness"]
 
 
+# ---------------------------------------------------------------------------- decoding
+def _untrained_checkpoint(tmp_path, env: str = "mvc", env_config=TRAIN_ENV_CONFIG, **exp):
+    """trial_0/checkpoint_000000 of an untrained module (no Ray) and ``exp``'s sections."""
+    from envs.catalog import entry
+
+    module = _fresh_module(entry(env).make(env_config), "node")
+    ckpt = tmp_path / "trial_0" / "checkpoint_000000"
+    module.save_to_path(str(ckpt / checkpoints.MODULE_SUBDIR / "default_policy"))
+    save_experiment_files(ckpt, {**_experiment(env, env_config), **exp})
+    return ckpt, module
+
+
+def test_multi_pick_decoding_comes_from_the_experiment_or_the_argument(tmp_path):
+    from rllib_gnn.nn.decoding import Decoding
+
+    ckpt, module = _untrained_checkpoint(
+        tmp_path, evaluation={"decoding": {"top_fraction": 0.25}})
+    record = evaluate(ckpt, TEST_GRAPHS, episodes=3)
+    rows = record["rows"]
+    assert [r["player"] for r in rows] == ["policy_top_fraction_0.25", "exact", "greedy",
+                                           "random"]
+    assert rows[0]["ratio_to_exact"] >= 1 - 1e-9 and rows[0]["wall_s"] > 0
+    (written,) = (tmp_path / "evaluations").glob("*-top_fraction_0.25.json")
+    assert json.loads(written.read_text())["evaluations"][0]["decoding"] == {
+        "top_fraction": 0.25}
+    env = catalog_entry("mvc").make(TEST_GRAPHS)
+    player = policy_player(module, decoding=Decoding(top_fraction=0.25))
+    per_episode = record["per_episode"]
+    played = [player(env, s) for s in per_episode["seeds"]]
+    assert per_episode["cover_weight"]["policy_top_fraction_0.25"] == [
+        info["cover_weight"] for info in played]
+    assert all(info["forward_passes"] < info["length"] for info in played)
+    one = evaluate(ckpt, TEST_GRAPHS, episodes=3, decoding={})  # the argument wins
+    assert one["rows"][0]["player"] == "policy" and one["decoding"] == {}
+    assert len(list((tmp_path / "evaluations").glob("*.json"))) == 2  # none overwritten
+    with pytest.raises(ValueError, match="a sampling player"):
+        policy_player(module, explore=True, decoding=Decoding(prob_ratio=0.5))
+
+
+def test_a_decoding_that_cannot_play_fails_before_any_episode(tmp_path):
+    ckpt, _ = _untrained_checkpoint(tmp_path)
+    with pytest.raises(ValueError, match=r"^decoding.top_fraction must be a number in "
+                                         r"\(0, 1\], got 2$"):
+        evaluate(ckpt, TEST_GRAPHS, episodes=1, decoding={"top_fraction": 2})
+    team = {**TRAIN_ENV_CONFIG, "num_agents": 2}
+    ckpt, _ = _untrained_checkpoint(tmp_path / "team", "mvc-multi", team)
+    with pytest.raises(ValueError, match="MinVertexCoverParallelEnv is a team env"):
+        evaluate(ckpt, TEST_GRAPHS, episodes=1, decoding={"prob_ratio": 0.5})
+    assert not list(tmp_path.rglob("evaluations"))
+
+
 # ---------------------------------------------------------------------------- per_agent
 PER_AGENT_TRAIN = {**TRAIN_ENV_CONFIG, "num_agents": 2}
 

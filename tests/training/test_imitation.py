@@ -30,14 +30,7 @@ PATROL_MODEL = {"encoder": "sage", "head": "neighbour", "hidden": 32, "num_layer
 HELD_OUT_SEED = 10_000  # demonstrations seeds 0.. ; held-out episodes far from them
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny models: one intra-op thread is fastest, and on a busy 2-core machine two
-    threads spin against other processes (a minibatch step ~100x slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 def _patrol_experiment(**changes) -> dict:
