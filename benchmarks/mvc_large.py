@@ -23,7 +23,8 @@ process environment the service gives a trial (``benchmarks/timing.py``); ``--bu
 keeps one core busy with another process while the policy plays.
 
 Prints a row as each is measured and the table at the end, and rewrites
-``benchmarks/results/mvc_large.json`` (atomically) after every row.
+``benchmarks/results/mvc_large.json`` after every row: a record file
+(``rllib_gnn/service/records.py``, atomic) whose table ``decoding`` holds the rows.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import numpy as np
 from envs.compare import format_table
 from envs.graphs import GraphDistribution, sample_graphs
 from envs.mvc import MinVertexCoverEnv, OptimumUnproven, exact_mvc, greedy_mvc
+from rllib_gnn.service.records import record_file, write_record
 from rllib_gnn.training.files import write_json_atomic
 from timing import LOADS, busy, rerun_as_the_service  # benchmarks/timing.py
 
@@ -132,11 +134,11 @@ def run(args: argparse.Namespace, refs: dict) -> list[dict]:
             rows.append(row(n, decoding, play(module, graphs, decoding),
                             [refs[f"{n}:{i}"] for i in range(count)]))
             print(format_table(rows[-1:]), flush=True)
-            write_json_atomic(Path(args.out), {
-                "checkpoint": str(Path(args.checkpoint).resolve()), "busy": args.busy,
-                "seed": args.seed, "exact_limit_s": args.exact_limit, "rows": rows,
-                "references": refs,
-                "targets": {"s_per_graph": TARGET_S, "ratio": TARGET_RATIO}})
+            write_record(Path(args.out), record_file(
+                "MVC on large graphs: decoding choices", [], tables={"decoding": rows},
+                checkpoint=str(Path(args.checkpoint).resolve()), busy=args.busy,
+                seed=args.seed, exact_limit_s=args.exact_limit, references=refs,
+                targets={"s_per_graph": TARGET_S, "ratio": TARGET_RATIO}))
     return rows
 
 
