@@ -24,14 +24,10 @@ from envs.settings import EnvSettings, degree_limit
 
 #: Default graphs: random geometric graphs of 20 nodes in the unit square, unit node weights.
 DEFAULT_GRAPHS: dict[str, Any] = {"generator": "random_geometric", "sizes": [20], "weights": "unit"}
-#: Single-agent node features: is_agent, is_goal, visited, and the vector from the node to
-#: the goal (goal position - node position; 0 without positions). A vector to the goal, not
-#: the absolute position, so that a node many hops from the goal still knows where it lies:
-#: with absolute positions the goal's is only seen within the encoder's few hops.
-SINGLE_FEATURES = ("is_agent", "is_goal", "visited", "to_goal_x", "to_goal_y")
-#: Multi-agent node features, from one agent's perspective (the vector to its own goal).
-MULTI_FEATURES = ("is_self", "is_own_goal", "others_here", "visited_by_self", "to_goal_x",
-                  "to_goal_y")
+#: Single-agent node features: is_agent, is_goal, visited, pos_x, pos_y.
+SINGLE_FEATURES = ("is_agent", "is_goal", "visited", "pos_x", "pos_y")
+#: Multi-agent node features, from one agent's perspective.
+MULTI_FEATURES = ("is_self", "is_own_goal", "others_here", "visited_by_self", "pos_x", "pos_y")
 #: Columns of the global ``state``'s ``x`` (both forms, with ``global_state``): active agents
 #: on the node, active agents whose goal is the node, position, and the steps left before
 #: truncation / max_steps (the same on every node: the critic's clock).
@@ -48,7 +44,6 @@ class NavigationSettings(EnvSettings):
     the episode graph's node count."""
 
     DEFAULT_GRAPHS: ClassVar[dict[str, Any]] = DEFAULT_GRAPHS
-    OBSERVATION_VERSION: ClassVar[int] = 2  # 2: the vector to the goal, not the position
     KEYS: ClassVar[tuple[str, ...]] = ("max_degree", "actions", "goal_reward", "stay_cost")
     TEAM_KEYS: ClassVar[tuple[str, ...]] = ("exclusive_nodes",)
 
@@ -151,9 +146,9 @@ class NavigationCore(EpisodeCore):
         self.travelled = np.zeros(k, np.float64)
         dist = dijkstra(nav.matrix, directed=True, indices=self.starts)
         self.shortest = dist[np.arange(k), self.goals]
-        self._pos = np.zeros((n, 2), np.float32)
+        self._x = np.zeros((n, s.view_spec.node_features), np.float32)
         if graph.positions is not None:
-            self._pos[:] = graph.positions
+            self._x[:, -2:] = graph.positions
         return graph
 
     def _draw(self, rng: np.random.Generator
@@ -260,8 +255,7 @@ class NavigationCore(EpisodeCore):
     # ------------------------------------------------------------------ observation
     def node_features(self, i: int) -> np.ndarray:
         """(n, F) float32 from agent ``i``'s view (see ``SINGLE_FEATURES`` / ``MULTI_FEATURES``)."""
-        x = np.zeros((self.nav.num_nodes, self.settings.view_spec.node_features), np.float32)
-        x[:, -2:] = self._pos[self.goals[i]] - self._pos
+        x = self._x.copy()
         x[self.nodes[i], 0] = 1.0
         x[self.goals[i], 1] = 1.0
         if self.settings.multi:
@@ -280,7 +274,7 @@ class NavigationCore(EpisodeCore):
         x = np.zeros((n, len(STATE_FEATURES)), np.float32)
         x[:, 0] = np.bincount(self.nodes[self.active], minlength=n)
         x[:, 1] = np.bincount(self.goals[self.active], minlength=n)
-        x[:, 2:4] = self._pos
+        x[:, 2:4] = self._x[:, -2:]
         x[:, 4] = (self.max_steps - self.steps) / self.max_steps
         return x
 

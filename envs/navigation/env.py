@@ -33,9 +33,8 @@ class NavigationEnv(GraphEnv):
 
     | key           | shape   | meaning                                                     |
     |---------------|---------|-------------------------------------------------------------|
-    | `x`           | (N, 5)  | is_agent, is_goal, visited (0/1), to_goal_x, to_goal_y: the |
-    |               |         | goal's position minus the node's (0 without positions;      |
-    |               |         | grids: in column and row indices)                           |
+    | `x`           | (N, 5)  | is_agent, is_goal, visited (0/1), pos_x, pos_y (0 without   |
+    |               |         | positions; grids: column and row indices)                   |
     | `edge_index`  | (2, E)  | directed edges (both directions), padding columns 0         |
     | `edge_attr`   | (E, 1)  | edge length                                                 |
     | `node_mask`   | (N,)    | 1 for real nodes                                            |
