@@ -34,10 +34,10 @@ import yaml
 
 from envs.catalog import entry
 from envs.compare import HELD_OUT_SEED, held_out_seeds, play_episodes
+from recording import evaluate_each  # benchmarks/recording.py (scripts run from here)
 from envs.paired import episode_ratios
 from envs.patrolling import play_walks
-from rllib_gnn.service.records import evaluation_record, record_file, write_record
-from rllib_gnn.service.tables import format_record
+from rllib_gnn.service.records import evaluation_record
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID10 = {"graphs": {"generator": "grid", "sizes": [100], "params": {"removed": 0.1},
@@ -84,14 +84,9 @@ def main() -> None:
     args = parser.parse_args()
 
     seeds = held_out_seeds(args.episodes, args.seed)
-    evaluations = []
-    for name in args.settings:
-        evaluations.append(evaluate_setting(name, settings()[name], seeds))
-        print(f"\n{format_record(evaluations[-1])}")
-        write_record(Path(args.out), record_file(  # what is done so far, each time
-            "Team patrolling baselines, radius 2", evaluations))
-    print(f"\nwrote {args.out}")
-
+    evaluate_each(args.settings,
+                  lambda name: evaluate_setting(name, settings()[name], seeds),
+                  "Team patrolling baselines, radius 2", args.out)
 
 if __name__ == "__main__":
     main()

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from envs.catalog import entry
 from envs.compare import HELD_OUT_SEED, held_out_seeds, play_episodes
-from rllib_gnn.service.records import evaluation_record, record_file, write_record
-from rllib_gnn.service.tables import format_record
+from recording import evaluate_each  # benchmarks/recording.py (scripts run from here)
+from rllib_gnn.service.records import evaluation_record
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,14 +48,8 @@ def main() -> None:
     args = parser.parse_args()
 
     seeds = held_out_seeds(args.episodes, args.seed)
-    evaluations = []
-    for size in args.sizes:
-        evaluations.append(evaluate_size(size, seeds, args.exact_up_to))
-        print(f"\n{format_record(evaluations[-1])}")
-        write_record(Path(args.out), record_file(  # what is done so far, each time
-            "TSP baselines, uniform points in the unit square", evaluations))
-    print(f"\nwrote {args.out}")
-
+    evaluate_each(args.sizes, lambda size: evaluate_size(size, seeds, args.exact_up_to),
+                  "TSP baselines, uniform points in the unit square", args.out)
 
 if __name__ == "__main__":
     main()
