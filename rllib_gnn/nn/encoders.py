@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from torch import Tensor, nn
-from torch_geometric.nn import GATv2Conv, GCNConv, GINConv, GINEConv, SAGEConv, TransformerConv
+from torch_geometric.nn import GCNConv, GINConv, GINEConv, SAGEConv
+
+from rllib_gnn.nn.attention import PLANNED_CONVS, FastGATv2Conv, FastTransformerConv, plan_edges
 
 __all__ = ["ACTIVATIONS", "ENCODERS", "EDGE_AWARE_ENCODERS", "NORMS", "GraphEncoder",
            "make_activation", "mlp"]
@@ -48,7 +50,7 @@ def _gcn(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.M
 
 
 def _gat(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.Module:
-    return GATv2Conv(hidden, hidden, heads=heads, concat=False, edge_dim=edge_dim)
+    return FastGATv2Conv(hidden, hidden, heads=heads, concat=False, edge_dim=edge_dim)
 
 
 def _sage(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.Module:
@@ -65,7 +67,7 @@ def _gine(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.
 
 
 def _transformer(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.Module:
-    return TransformerConv(hidden, hidden, heads=heads, concat=False, edge_dim=edge_dim)
+    return FastTransformerConv(hidden, hidden, heads=heads, concat=False, edge_dim=edge_dim)
 
 
 #: name -> factory ``(hidden, edge_dim, heads, activation) -> conv``.
@@ -102,7 +104,10 @@ class GraphEncoder(nn.Module):
     where :math:`\mathrm{Conv}` is one of GCNConv (``gcn``), GATv2Conv (``gat``),
     SAGEConv (``sage``), GINConv with a 2-layer MLP (``gin``), GINEConv (``gine``) or
     TransformerConv (``transformer``); ``gat``, ``gine`` and ``transformer`` read edge
-    features when ``edge_dim`` is given, the others ignore them. :math:`\mathrm{Norm}` is
+    features when ``edge_dim`` is given, the others ignore them. GATv2Conv and
+    TransformerConv run as :class:`~rllib_gnn.nn.attention.FastGATv2Conv` and
+    :class:`~rllib_gnn.nn.attention.FastTransformerConv` (PyG's parameters and function,
+    cheaper operations), sharing one edge sort per forward pass. :math:`\mathrm{Norm}` is
     the identity or a per-node LayerNorm (it never mixes nodes, graphs or padding).
 
     Args:
@@ -167,8 +172,16 @@ class GraphEncoder(nn.Module):
         """Embed every node; see the class docstring for the math and shapes."""
         h = self.act(self.input(x))
         use_edges = self.edge_dim is not None
+        kwargs = {}
+        first = self.convs[0]
+        if isinstance(first, PLANNED_CONVS):  # one edge sort shared by every layer
+            kwargs["plan"] = plan_edges(
+                edge_index, edge_attr if use_edges else None, h.size(0),
+                self_loops=getattr(first, "add_self_loops", False),
+                fill_value=getattr(first, "fill_value", "mean"))
         for conv, norm in zip(self.convs, self.norms):
-            m = conv(h, edge_index, edge_attr) if use_edges else conv(h, edge_index)
+            m = (conv(h, edge_index, edge_attr, **kwargs) if use_edges
+                 else conv(h, edge_index, **kwargs))
             m = self.dropout(self.act(norm(m)))
             h = h + m if self.residual else m
         return h
