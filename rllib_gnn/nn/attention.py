@@ -105,34 +105,33 @@ def plan_edges(edge_index: Tensor, edge_attr: Tensor | None, num_nodes: int, *,
                     None if edge_attr is None else edge_attr[order], num_nodes)
 
 
-def _head_rows(index: Tensor, heads: int, head: int) -> Tensor:
-    """Row of ``(node, head)`` in a node table viewed as ``(N * heads, C)``."""
-    return index * heads + head
+def _head_rows(index: Tensor, slots: int, slot: int) -> Tensor:
+    """Row of ``(node, slot)`` in a node table (N, S, C) viewed as ``(N * S, C)``."""
+    return index * slots + slot
 
 
-def _aggregate(table: Tensor, alpha: Tensor, plan: EdgePlan, slot: int) -> Tensor:
-    r"""One head's :math:`\mathbf{o}_i = \sum_{j \to i} \alpha_{ij}\, \mathbf{t}_{j,s}`.
+def _aggregate_heads(table: Tensor, alpha: Tensor, plan: EdgePlan, concat: bool) -> Tensor:
+    r""":math:`\mathbf{o}_{ih} = \sum_{j \to i} \alpha_{ijh}\, \mathbf{t}_{jh}`, heads
+    concatenated or averaged.
 
     Args:
-        table: (N, S, C) contiguous per-node rows; ``slot`` s picks one of the S.
-        alpha: (M,) the head's attention weights, in plan order.
+        table: (N, S, C) contiguous per-node rows; head h reads slot h (S >= H).
+        alpha: (M, H) attention weights, in plan order.
 
     Returns:
-        (N, C); zero rows for nodes without incoming edges.
+        (N, H*C) when ``concat``, else (N, C) (the mean is one bag per node over all
+        heads, weights :math:`\alpha / H`); zero rows for nodes without incoming edges.
     """
     n, slots, c = table.shape
-    return F.embedding_bag(_head_rows(plan.src, slots, slot), table.view(n * slots, c),
-                           plan.offsets, mode="sum", per_sample_weights=alpha)
-
-
-def _combine_heads(outs: list[Tensor], concat: bool) -> Tensor:
-    """(N, H*C) concatenation or (N, C) mean of per-head (N, C) outputs."""
+    heads = alpha.size(1)
+    flat = table.view(n * slots, c)
     if concat:
-        return torch.cat(outs, dim=-1)
-    total = outs[0]
-    for out in outs[1:]:
-        total = total + out
-    return total / len(outs)
+        return torch.cat([F.embedding_bag(_head_rows(plan.src, slots, h), flat, plan.offsets,
+                                          mode="sum", per_sample_weights=alpha[:, h])
+                          for h in range(heads)], dim=-1)
+    rows = _head_rows(plan.src.view(-1, 1), slots, torch.arange(heads, device=alpha.device))
+    return F.embedding_bag(rows.view(-1), flat, plan.offsets * heads, mode="sum",
+                           per_sample_weights=(alpha / heads).view(-1))
 
 
 class FastGATv2Conv(GATv2Conv):
@@ -163,24 +162,29 @@ class FastGATv2Conv(GATv2Conv):
         if plan is None:
             plan = plan_edges(edge_index, edge_attr, n, self_loops=self.add_self_loops,
                               fill_value=self.fill_value)
-        x_l = self.lin_l(x)
-        x_r = x_l if self.share_weights else self.lin_r(x)
-        x_l, x_r = x_l.view(n * heads, c), x_r.view(n * heads, c)
+        # x_l and x_r as one (N, 2H, C) table from one GEMM: slot h is x_l, H + h is x_r.
+        if self.share_weights:
+            table = self.lin_l(x).view(n, heads, c).repeat(1, 2, 1)
+        else:
+            bias = (None if self.lin_l.bias is None
+                    else torch.cat([self.lin_l.bias, self.lin_r.bias]))
+            table = F.linear(x, torch.cat([self.lin_l.weight, self.lin_r.weight]), bias)
+            table = table.view(n, 2 * heads, c)
         w_e = None
         if plan.edge_attr is not None and self.lin_edge is not None:
             w_e = self.lin_edge.weight.view(heads, c, -1)                 # (H, C, Fe)
         scores = []
-        for h in range(heads):  # one (M, C) intermediate at a time
-            z = x_l.index_select(0, _head_rows(plan.src, heads, h))
-            z += x_r.index_select(0, _head_rows(plan.dst, heads, h))
+        for h in range(heads):  # one (M, C) buffer at a time
+            rows = torch.stack([_head_rows(plan.src, 2 * heads, h),
+                                _head_rows(plan.dst, 2 * heads, heads + h)], dim=1)
+            z = F.embedding_bag(rows, table.view(-1, c), mode="sum")     # x_l[j] + x_r[i]
             if w_e is not None:
-                z.addmm_(plan.edge_attr, w_e[h].t())
+                z = z.addmm_(plan.edge_attr, w_e[h].t())
             z = F.leaky_relu(z, self.negative_slope, inplace=True)
             scores.append(z @ self.att[0, h])
         alpha = softmax(torch.stack(scores, dim=1), plan.dst, num_nodes=n)
         alpha = F.dropout(alpha, p=self.dropout, training=self.training)
-        outs = [_aggregate(x_l.view(n, heads, c), alpha[:, h], plan, h) for h in range(heads)]
-        out = _combine_heads(outs, self.concat)
+        out = _aggregate_heads(table, alpha, plan, self.concat)
         if self.res is not None:
             out = out + self.res(x)
         if self.bias is not None:
@@ -208,21 +212,25 @@ class FastTransformerConv(TransformerConv):
     ``plan`` (keyword): a :class:`EdgePlan` built without self-loops.
     """
 
-    def _query_side(self, fe: int) -> tuple[Tensor, Tensor]:
-        r"""Weight (F, H*(F+1+Fe)) and bias (H*(F+1+Fe),) of :math:`\mathbf{p}`."""
-        heads, c = self.heads, self.out_channels
-        w_k = self.lin_key.weight.view(heads, c, -1)                       # (H, C, F)
+    def _query_side(self, x: Tensor, fe: int) -> tuple[list[Tensor], Tensor]:
+        r""":math:`\mathbf{p}_{ih}` for every node: per head the (N, F) part that meets
+        :math:`\mathbf{x}_j` (contiguous, for the SDDMM), and (N, H, 1 + Fe) for the
+        constant and edge-feature parts."""
+        heads, c, f = self.heads, self.out_channels, x.size(1)
+        w_k = self.lin_key.weight.view(heads, c, f)
         b_k = (self.lin_key.bias if self.lin_key.bias is not None
                else w_k.new_zeros(heads * c)).view(heads, c, 1)
-        parts = [w_k, b_k]
-        if fe:
-            parts.append(self.lin_edge.weight.view(heads, c, fe))
+        parts = [w_k, b_k] + ([self.lin_edge.weight.view(heads, c, fe)] if fe else [])
         k_tilde = torch.cat(parts, dim=2)                                  # (H, C, F+1+Fe)
-        w_q = self.lin_query.weight.view(heads, c, -1)                     # (H, C, F)
-        weight = torch.einsum("hcf,hcg->fhg", w_q, k_tilde).reshape(w_q.size(2), -1)
-        bias = (torch.einsum("hc,hcg->hg", self.lin_query.bias.view(heads, c), k_tilde)
-                .reshape(-1) if self.lin_query.bias is not None else None)
-        return weight, bias
+        w_q = self.lin_query.weight.view(heads, c, f)
+        weight = torch.einsum("hcg,hcf->hgf", k_tilde, w_q)                # (H, F+1+Fe, F)
+        bias = (torch.einsum("hcg,hc->hg", k_tilde, self.lin_query.bias.view(heads, c))
+                if self.lin_query.bias is not None else None)              # (H, F+1+Fe)
+        bilinear = [F.linear(x, weight[h, :f], None if bias is None else bias[h, :f])
+                    for h in range(heads)]
+        rest = F.linear(x, weight[:, f:].reshape(-1, f),
+                        None if bias is None else bias[:, f:].reshape(-1))
+        return bilinear, rest.view(-1, heads, 1 + fe)
 
     def forward(self, x, edge_index, edge_attr=None, return_attention_weights=None, *,
                 plan: EdgePlan | None = None):
@@ -230,35 +238,35 @@ class FastTransformerConv(TransformerConv):
                 or edge_index.is_sparse or return_attention_weights is not None
                 or self.lin_beta is not None):
             return super().forward(x, edge_index, edge_attr, return_attention_weights)
-        heads, c, (n, f) = self.heads, self.out_channels, x.shape
+        heads, c, n = self.heads, self.out_channels, x.size(0)
         if plan is None:
             plan = plan_edges(edge_index, edge_attr, n)
         ea = plan.edge_attr if self.lin_edge is not None else None
         fe = 0 if ea is None else ea.size(1)
-        weight, bias = self._query_side(fe)
-        p = F.linear(x, weight.t(), bias).view(n, heads, f + 1 + fe)
-        p_dst = p[:, :, f:].contiguous().index_select(0, plan.dst)        # (M, H, 1+Fe)
-        scores = p_dst[:, :, 0]
+        bilinear, rest = self._query_side(x, fe)
+        rest = rest.index_select(0, plan.dst)                             # (M, H, 1+Fe)
+        scores = rest[:, :, 0]
         if fe:
-            scores = scores + (p_dst[:, :, 1:] * ea.unsqueeze(1)).sum(-1)
+            scores = scores + (rest[:, :, 1:] * ea.unsqueeze(1)).sum(-1)
         with warnings.catch_warnings():  # "sparse CSR support is in beta"
             warnings.simplefilter("ignore", UserWarning)
             pattern = torch.sparse_csr_tensor(plan.crow, plan.src, x.new_zeros(plan.src.numel()),
                                               (n, n), check_invariants=False)
-            sddmm = [torch.sparse.sampled_addmm(pattern, p[:, h, :f], x.t()).values()
-                     for h in range(heads)]
+            sddmm = [torch.sparse.sampled_addmm(pattern, p, x.t()).values() for p in bilinear]
         alpha = softmax((torch.stack(sddmm, dim=1) + scores) / math.sqrt(c), plan.dst,
                         num_nodes=n)
         alpha = F.dropout(alpha, p=self.dropout, training=self.training)
-        value = self.lin_value(x).view(n, heads, c)
-        outs = [_aggregate(value, alpha[:, h], plan, h) for h in range(heads)]
+        out = _aggregate_heads(self.lin_value(x).view(n, heads, c), alpha, plan, self.concat)
         if fe:
-            # sum_j alpha_ijh e_ij (N, H, Fe), then W_e,h per head.
+            # W_e,h applied to sum_j alpha_ijh e_ij (N, H, Fe), heads concatenated or averaged.
             pooled = x.new_zeros(n, heads, fe).index_add_(
                 0, plan.dst, alpha.unsqueeze(-1) * ea.unsqueeze(1))
             w_e = self.lin_edge.weight.view(heads, c, fe)
-            outs = [o.addmm_(pooled[:, h], w_e[h].t()) for h, o in enumerate(outs)]
-        out = _combine_heads(outs, self.concat)
+            if self.concat:
+                out = out + torch.einsum("nhf,hcf->nhc", pooled, w_e).reshape(n, -1)
+            else:
+                out = out.addmm_(pooled.view(n, -1), w_e.transpose(1, 2).reshape(-1, c),
+                                 alpha=1.0 / heads)
         if self.root_weight:
             out = out + self.lin_skip(x)
         return out
