@@ -9,7 +9,7 @@ Prints a table and one "linearity" line per encoder, and writes
 
     python benchmarks/module_latency.py [--sizes 100 1000 10000 100000] [--batches 1 64]
         [--encoders gcn gat ...] [--max-total-nodes 100000] [--reps 20] [--seconds 2]
-        [--device cpu|cuda]
+        [--device cpu|cuda] [--threads 1] [--compare-pyg] [--loads none python] [--repeats 3]
 
 Setup: module of 2 layers x 128 hidden, head "node", pooling "mean", critic "shared",
 ``--node-features`` (4) random node features; gat, gine and transformer also get 1 random
@@ -34,20 +34,27 @@ How it measures:
   OpenMP threads that wait on a busy core make single passes 10-100x slower;
 * input MiB: bytes of the observation tensors handed to the module;
 * for 1,000 nodes x batch 64 it also times forward_train + compute_values(embeddings)
-  (the learner's value path, under no_grad).
+  (the learner's value path, under no_grad);
+* ``--compare-pyg``: gat/transformer are also timed with their convolutions set back to
+  PyG's classes (same weights, outputs checked equal), alternating pass by pass with ours
+  in the same child (``pyg_median_ms``; peak memory is then the larger of the two);
+* ``--loads none python``: each run quiet and then with ``timing.busy`` keeping one more
+  core busy; ``--repeats R``: the whole grid R times, each figure the median of the R.
 
 Combinations with nodes x batch above ``--max-total-nodes`` (default 100,000) are skipped
 (listed in the table). The default leaves out 10k x 64 and 100k x 64: on 2 CPU cores one
 10k x 64 pass (640k nodes, 2.56M edges) took 15 s / 4.7 GiB (gcn) to 45-50 s / 18-20 GiB
-(gat, transformer: per-edge, per-head 128-wide messages); ``--max-total-nodes 1000000``
+(gat, transformer with PyG's layers: per-edge, per-head messages); ``--max-total-nodes 1000000``
 adds 10k x 64 (needs a big machine or ``--device cuda``). The graph of each size is
-generated once (seed 0) by the parent and handed to the children as an ``.npz`` file. Default settings take about 10 minutes on 2 CPU cores.
+generated once (seed 0) by the parent and handed to the children as an ``.npz`` file.
+Default settings take about 10 minutes on 2 CPU cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import os
 import resource
@@ -59,6 +66,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from timing import busy  # benchmarks/timing.py (scripts run from here)
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -71,7 +79,6 @@ MIB = 2.0 ** 20
 
 # ---------------------------------------------------------------------------- child side
 def _rss_bytes() -> int:
-    """Current resident set size of this process."""
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
@@ -112,18 +119,33 @@ def _sync(device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _time(fn, max_reps: int, seconds: float, warmup: int, device) -> list[float]:
-    """Times of up to ``max_reps`` calls: stop early once >= 3 calls took ``seconds``."""
+def _time(fns, max_reps: int, seconds: float, warmup: int, device) -> list[list[float]]:
+    """Times of up to ``max_reps`` calls of each of ``fns``, alternating call by call;
+    stop early once >= 3 calls of each took ``seconds`` in all."""
     for _ in range(warmup):
-        fn()
+        for fn in fns:
+            fn()
     _sync(device)
-    times: list[float] = []
-    while len(times) < max_reps and (len(times) < 3 or sum(times) < seconds):
-        t0 = time.perf_counter()
-        fn()
-        _sync(device)
-        times.append(time.perf_counter() - t0)
+    times: list[list[float]] = [[] for _ in fns]
+    while len(times[0]) < max_reps and (len(times[0]) < 3 or sum(map(sum, times)) < seconds):
+        for fn, out in zip(fns, times):
+            t0 = time.perf_counter()
+            fn()
+            _sync(device)
+            out.append(time.perf_counter() - t0)
     return times
+
+
+def _as_pyg(module, pyg: bool) -> bool:
+    """Set the module's attention convolutions to PyG's classes (``pyg``) or back to ours
+    (same weights: ours subclass PyG's); False when it has none."""
+    from rllib_gnn.nn.attention import PLANNED_CONVS
+    ours = {cls.__mro__[1]: cls for cls in PLANNED_CONVS}
+    convs = [m for m in module.modules() if type(m) in ours or type(m) in PLANNED_CONVS]
+    for conv in convs:
+        base = type(conv) if type(conv) in ours else type(conv).__mro__[1]
+        conv.__class__ = base if pyg else ours[base]
+    return bool(convs)
 
 
 def run_one(args: argparse.Namespace) -> dict:
@@ -174,11 +196,24 @@ def run_one(args: argparse.Namespace) -> dict:
         with torch.no_grad():
             return module.forward_inference(inputs)
 
-    out = forward()
-    logits = out[Columns.ACTION_DIST_INPUTS]
+    logits = forward()[Columns.ACTION_DIST_INPUTS]
     assert logits.shape == (b, n), logits.shape
-    del out, logits
-    times = _time(forward, args.reps, args.seconds, 1 if n * b < 50_000 else 0, device)
+    fns = [forward]
+    if args.compare_pyg and _as_pyg(module, True):
+        reference = forward()[Columns.ACTION_DIST_INPUTS]
+        _as_pyg(module, False)
+        torch.testing.assert_close(logits, reference, rtol=1e-4, atol=1e-5)
+        del reference
+
+        def forward_pyg():
+            _as_pyg(module, True)
+            try:
+                return forward()
+            finally:
+                _as_pyg(module, False)
+        fns.append(forward_pyg)
+    del logits
+    times, *pyg_times = _time(fns, args.reps, args.seconds, 1 if n * b < 50_000 else 0, device)
 
     fwd_values_ms = None
     if n == args.values_nodes and b == args.values_batch:
@@ -186,7 +221,8 @@ def run_one(args: argparse.Namespace) -> dict:
             with torch.no_grad():
                 out = module.forward_train(inputs)
                 return module.compute_values(inputs, embeddings=out[Columns.EMBEDDINGS])
-        fwd_values_ms = 1e3 * statistics.median(_time(forward_values, args.reps, args.seconds, 1, device))
+        fwd_values_ms = 1e3 * statistics.median(
+            _time([forward_values], args.reps, args.seconds, 1, device)[0])
 
     if device.type == "cuda":
         peak = torch.cuda.max_memory_allocated(device) - base
@@ -201,6 +237,8 @@ def run_one(args: argparse.Namespace) -> dict:
         "threads": torch.get_num_threads(),
         "maxrss_before_mib": None if maxrss_before is None else maxrss_before / MIB,
         "base_mib": base / MIB,
+        **({"pyg_median_ms": 1e3 * statistics.median(pyg_times[0]),
+            "pyg_min_ms": 1e3 * min(pyg_times[0])} if pyg_times else {}),
     }
 
 
@@ -220,6 +258,7 @@ def spawn(args: argparse.Namespace, encoder: str, n: int, b: int, graph: Path) -
            "--device", args.device, "--reps", str(args.reps), "--seconds", str(args.seconds),
            "--threads", str(args.threads),
            "--node-features", str(args.node_features),
+           *(["--compare-pyg"] if args.compare_pyg else []),
            "--values-nodes", str(args.values_nodes), "--values-batch", str(args.values_batch)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,
@@ -232,10 +271,26 @@ def spawn(args: argparse.Namespace, encoder: str, n: int, b: int, graph: Path) -
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def merge_runs(runs: list[dict]) -> dict:
+    """One row from repeated runs of a setting: each median (ours, PyG's) the median over
+    the runs (kept in ``runs_ms`` / ``pyg_runs_ms``), the least min, the rest from run 1."""
+    ok = [r for r in runs if "median_ms" in r]
+    row = dict(ok[0]) if ok else runs[-1]
+    for pre in ("pyg_", "") if ok else ():
+        if pre + "median_ms" in row:
+            row[pre + "runs_ms"] = [r[pre + "median_ms"] for r in ok]
+            row[pre + "median_ms"] = statistics.median(row[pre + "runs_ms"])
+            row[pre + "min_ms"] = min(r[pre + "min_ms"] for r in ok)
+    if ok:
+        row["ms_per_graph"] = row["median_ms"] / row["batch"]
+    return row
+
+
 def linearity(results: list[dict], encoder: str, small: int, large: int) -> float | None:
     """(peak / (nodes+edges)) at ``small`` over the same at ``large``, batch 1."""
     rows = {r["nodes"]: r for r in results
-            if r["encoder"] == encoder and r["batch"] == 1 and "peak_mib" in r}
+            if r["encoder"] == encoder and r["batch"] == 1 and "peak_mib" in r
+            and r["load"] == "none"}
     if small not in rows or large not in rows:
         return None
     per = {k: rows[k]["peak_mib"] / (rows[k]["nodes"] + rows[k]["edges"]) for k in (small, large)}
@@ -257,6 +312,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0,
                         help="torch.set_num_threads in the children (0: torch's default, "
                              "all cores; 1 avoids OpenMP stalls on a busy machine)")
+    parser.add_argument("--compare-pyg", action="store_true",
+                        help="also time gat/transformer with PyG's own convolutions, "
+                             "alternating with ours in the same process")
+    parser.add_argument("--loads", nargs="+", default=["none"],
+                        help="'none' and/or a benchmarks.timing.LOADS kind: each run once "
+                             "per load, back to back")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="run the whole grid this many times; report medians")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per child run")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "module_latency.json"))
@@ -281,19 +344,21 @@ def main() -> None:
         for n in args.sizes:
             graphs[n] = Path(tmp) / f"ws_{n}.npz"
             num_edges[n] = make_graph(n, graphs[n])
-        for encoder in args.encoders:
-            for n in args.sizes:
-                for b in args.batches:
-                    row = {"encoder": encoder, "nodes": n, "edges": num_edges[n], "batch": b}
-                    if n * b > args.max_total_nodes:
-                        row["skipped"] = f"nodes x batch > {args.max_total_nodes}"
-                    else:
-                        row.update(spawn(args, encoder, n, b, graphs[n]))
-                    results.append(row)
-                    print(f"  {encoder:12s} n={n:<7d} b={b:<3d} "
-                          + (f"{row['median_ms']:.2f} ms, {row['peak_mib']:.1f} MiB"
-                             if "median_ms" in row else row.get("skipped", row.get("error"))),
-                          file=sys.stderr, flush=True)
+        runs: dict[tuple, list[dict]] = {}
+        for repeat, (encoder, n, b), load in itertools.product(
+                range(args.repeats), itertools.product(args.encoders, args.sizes, args.batches),
+                args.loads):
+            if n * b > args.max_total_nodes:
+                runs[encoder, n, b, load] = [{"skipped": f"nodes x batch > {args.max_total_nodes}"}]
+                continue
+            with busy(None if load == "none" else load):
+                last = spawn(args, encoder, n, b, graphs[n])
+            runs.setdefault((encoder, n, b, load), []).append(last)
+            print(f"  [{repeat + 1}/{args.repeats}] {encoder} n={n} b={b} load={load}: " + (
+                ", ".join(f"{k} {last[k]:.1f}" for k in ("median_ms", "pyg_median_ms") if k in last)
+                or last.get("error", "")), file=sys.stderr, flush=True)
+        results = [{"encoder": k[0], "nodes": k[1], "edges": num_edges[k[1]], "batch": k[2],
+                    "load": k[3], **merge_runs(v)} for k, v in runs.items()]
     wall = time.perf_counter() - start
 
     def cell(row: dict, key: str, fmt: str) -> str:
@@ -301,14 +366,16 @@ def main() -> None:
 
     table = []
     for r in results:
-        note = r.get("skipped") or r.get("error") or ""
+        note = ("skipped: " + r["skipped"]) if "skipped" in r else r.get("error", "")
         table.append({"encoder": r["encoder"], "nodes": str(r["nodes"]), "edges": str(r["edges"]),
-                      "batch": str(r["batch"]), "median ms": cell(r, "median_ms", ".2f"),
+                      "batch": str(r["batch"]), "load": r["load"],
+                      "median ms": cell(r, "median_ms", ".2f"),
+                      **({"PyG median ms": cell(r, "pyg_median_ms", ".2f")}
+                         if args.compare_pyg else {}),
                       "min ms": cell(r, "min_ms", ".2f"),
                       "ms/graph": cell(r, "ms_per_graph", ".3f"),
                       "peak MiB": cell(r, "peak_mib", ".1f"),
-                      "input MiB": cell(r, "input_mib", ".2f"),
-                      "note": ("skipped: " + note) if "skipped" in r else note})
+                      "input MiB": cell(r, "input_mib", ".2f"), "note": note})
     from envs.compare import format_table
     print(format_table(table))
 
