@@ -456,3 +456,12 @@ def test_format_evaluation_shows_a_metric_no_episode_reported_as_a_dash():
     lines = format_evaluation(rows).splitlines()
     assert lines[0].split() == ["player", "success", "path_ratio"]
     assert lines[3].split() == ["stay", "0.0000", "±", "0.0000", "-"]
+
+
+def test_evaluate_plays_only_the_chosen_baselines(checkpoint, tmp_path):
+    rows = evaluate(checkpoint, TEST_GRAPHS, episodes=2, out=tmp_path,
+                    baselines=["greedy"])["rows"]
+    assert [r["player"] for r in rows] == ["policy", "greedy"]
+    assert not any(key.startswith("ratio_to_exact") for key in rows[0])  # no reference played
+    with pytest.raises(ValueError, match=r"unknown baseline\(s\) \['optimal'\].*'exact'"):
+        evaluate(checkpoint, TEST_GRAPHS, episodes=1, out=tmp_path, baselines=["optimal"])
