@@ -292,3 +292,10 @@ def test_an_evaluation_plays_each_graph_of_a_fixed_list_at_most_once():
     resolve_experiment({**TINY_MVC, "env_config": files,
                         "evaluation": {"env_config": {}, "episodes": 4},
                         "periodic_evaluation": {"every": 1, "episodes": 4}})
+
+
+def test_discrete_heads_skip_rllibs_action_unsquash_pass():
+    from rllib_gnn.training.algorithm import build_algorithm_config
+
+    config = build_algorithm_config(resolve_experiment(TINY_MVC))
+    assert (config.normalize_actions, config.clip_actions) == (False, False)
