@@ -362,33 +362,6 @@ def test_a_dict_of_modules_needs_a_mapping_fn():
         best_of_k_player(module, 1, "mvc", policy_mapping_fn=lambda agent: agent)
 
 
-def test_format_evaluation_shows_mean_plus_minus_std_or_se():
-    rows = [{"player": "policy", "episodes": 3, "cover_weight_mean": 2.0,
-             "cover_weight_std": 0.5, "length_mean": 4.0, "ratio_to_exact": 1.25,
-             "ratio_to_exact_se": 0.125, "se_below_diff": True, "wall_s": 0.5,
-             "wall_s_per_episode": 0.1667},
-            {"player": "exact", "episodes": 3, "cover_weight_mean": 1.6,
-             "cover_weight_std": 0.25, "length_mean": 3.0, "ratio_to_exact": 1.0,
-             "ratio_to_exact_se": 0.0, "se_below_diff": None}]
-    lines = format_evaluation(rows).splitlines()
-    assert lines[0].split() == ["player", "episodes", "cover_weight", "length",
-                                "ratio_to_exact", "se_below_diff", "wall_s_per_episode"]
-    assert "2.0000 ± 0.5000" in lines[2] and "1.2500 ± 0.1250" in lines[2]
-    assert lines[2].split()[-2:] == ["yes", "0.1667"]
-    assert "1.6000 ± 0.2500" in lines[3] and "1.0000 ± 0.0000" in lines[3]
-    assert format_evaluation([]) == ""
-
-
-def test_format_evaluation_shows_a_metric_no_episode_reported_as_a_dash():
-    rows = [{"player": "shortest_path", "success_mean": 1.0, "success_std": 0.0,
-             "path_ratio_mean": 1.0, "path_ratio_std": 0.0},
-            {"player": "stay", "success_mean": 0.0, "success_std": 0.0,
-             "path_ratio_mean": float("nan"), "path_ratio_std": float("nan")}]
-    lines = format_evaluation(rows).splitlines()
-    assert lines[0].split() == ["player", "success", "path_ratio"]
-    assert lines[3].split() == ["stay", "0.0000", "±", "0.0000", "-"]
-
-
 def test_evaluate_plays_only_the_chosen_baselines(checkpoint, tmp_path):
     rows = evaluate(checkpoint, TEST_GRAPHS, episodes=2, out=tmp_path,
                     baselines=["greedy"])["rows"]
@@ -396,3 +369,17 @@ def test_evaluate_plays_only_the_chosen_baselines(checkpoint, tmp_path):
     assert not any(key.startswith("ratio_to_exact") for key in rows[0])  # no reference played
     with pytest.raises(ValueError, match=r"unknown baseline\(s\) \['optimal'\].*'exact'"):
         evaluate(checkpoint, TEST_GRAPHS, episodes=1, out=tmp_path, baselines=["optimal"])
+
+
+def test_improve_adds_an_improved_row_for_the_policy_and_each_baseline_but_exact(
+        checkpoint, tmp_path):
+    record = evaluate(checkpoint, TEST_GRAPHS, episodes=3, out=tmp_path, improve=True,
+                      baselines=["exact", "greedy"])
+    assert [r["player"] for r in record["rows"]] == [
+        "policy", "policy_improved", "exact", "greedy", "greedy_improved"]
+    per = record["per_episode"]["cover_weight"]
+    assert all(b <= a + 1e-9 for a, b in zip(per["policy"], per["policy_improved"]))
+    assert all(b <= a + 1e-9 for a, b in zip(per["greedy"], per["greedy_improved"]))
+    assert {(p["player"], p["against"]) for p in record["pairs"]} >= {
+        ("policy_improved", "greedy_improved"), ("policy", "greedy_improved")}
+    assert len(list(tmp_path.glob("*-exact+greedy-improved.json"))) == 1
