@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 from gymnasium import spaces
 
-from envs._validation import require_float
+from envs._validation import require_choice, require_float
 from envs.contract import GraphObsSpec
 from envs.episode import FullViewCore
 from envs.graphs import Graph
@@ -34,7 +34,8 @@ def capacity_range(value: Any) -> tuple[float, float]:
 
 @dataclass(frozen=True, kw_only=True)
 class RateSettings(EnvSettings):
-    """A validated rate-allocation config: the shared settings plus ``capacity``.
+    """A validated rate-allocation config: the shared settings plus ``capacity`` and
+    ``reward``.
 
     The action space is ``Box(-1, 1, (N,))``: one value per node slot. Every real node
     acts, so ``invalid_action`` must stay ``"mask"`` and an episode is one step
@@ -43,10 +44,11 @@ class RateSettings(EnvSettings):
 
     DEFAULT_GRAPHS: ClassVar[dict[str, Any]] = {"generator": "random_geometric",
                                                 "sizes": [10, 15, 20]}
-    KEYS: ClassVar[tuple[str, ...]] = ("capacity",)
+    KEYS: ClassVar[tuple[str, ...]] = ("capacity", "reward")
     REFERENCES: ClassVar[tuple[str, ...]] = ("lp", "greedy")
 
     capacity: tuple[float, float]
+    reward: str
 
     @classmethod
     def parse_own(cls, merged: Mapping[str, Any], common: Mapping[str, Any]) -> dict[str, Any]:
@@ -60,6 +62,8 @@ class RateSettings(EnvSettings):
         spec = GraphObsSpec(max_nodes=common["max_nodes"], max_edges=common["max_edges"],
                             node_features=len(NODE_FEATURES), num_actions=common["max_nodes"])
         return {"capacity": capacity_range(merged.get("capacity", [1.0, 2.0])),
+                "reward": require_choice("reward", merged.get("reward", "utility"),
+                                         ("utility", "per_node")),
                 "view_spec": spec, "state_spec": spec}
 
     def default_step_limit(self, graph: Graph) -> int:
@@ -112,7 +116,10 @@ class RateCore(FullViewCore):
         n = self.problem.num_nodes
         self.requested = (actions[0, :n] + 1.0) / 2.0
         self.rates = self.problem.repair(self.requested)
-        return np.array([self.problem.utility(self.rates)]), np.array([True])
+        reward = self.problem.utility(self.rates)
+        if self.settings.reward == "per_node":
+            reward /= n
+        return np.array([reward]), np.array([True])
 
     def view(self, terminal: bool) -> dict[str, np.ndarray]:
         """The observation: the instance's features; every real node acts."""

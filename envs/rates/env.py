@@ -52,11 +52,15 @@ class RateAllocationEnv(GraphEnv):
 
     ## Rewards
 
-    The utility ``sum_v w_v x'_v`` of the *repaired* rates ``x'``: each node ``v`` whose load
+    The utility ``sum_v w_v x'_v`` (with ``reward="per_node"``: divided by the node count
+    n) of the *repaired* rates ``x'``: each node ``v`` whose load
     ``L_v = sum_{u in N[v]} x_u`` exceeds ``c_v`` throttles by ``s_v = c_v / L_v`` (else
     ``s_v = 1``), and each node keeps ``x_u min_{v in N[u]} s_v``. The repair leaves feasible
     rates unchanged and makes any rates feasible, so the best return is the LP optimum;
-    asking for too much costs the throttled nodes' neighbours too.
+    asking for too much costs the throttled nodes' neighbours too. ``per_node`` has the
+    same best rates on every instance (n is part of it) and rewards of one scale at every
+    graph size, which a critic on a mean-pooled graph embedding can predict (the utility
+    grows with n, which mean pooling does not see).
 
     ## Starting State
 
@@ -68,7 +72,7 @@ class RateAllocationEnv(GraphEnv):
     ## Episode End
 
     Termination after the one step. The final ``info`` holds ``utility`` (float, the
-    reward), ``requested_utility`` (float, before the repair), ``throttled`` (int, nodes the
+    reward times n with ``per_node``), ``requested_utility`` (float, before the repair), ``throttled`` (int, nodes the
     repair cut) and ``graph_nodes`` (int); with ``reference`` set to ``"lp"`` or
     ``"greedy"`` also ``reference_utility`` and ``utility_ratio`` (``utility /
     max(reference_utility, 1e-9)``, higher is better, <= 1 against ``"lp"``).
@@ -83,6 +87,7 @@ class RateAllocationEnv(GraphEnv):
     | ``graphs`` | ``{"generator": "random_geometric", "sizes": [10, 15, 20]}`` | a generator, preset or files dict, or a list of graphs (``envs.graphs``) |
     | ``max_nodes`` / ``max_edges`` | the source's bounds | N / E |
     | ``capacity`` | ``[1.0, 2.0]`` | the range capacities are drawn from, 0 < low <= high |
+    | ``reward`` | ``"utility"`` | ``"utility"`` or ``"per_node"`` (the utility / n) |
     | ``reference`` | ``"none"`` | ``"none"``, ``"lp"`` or ``"greedy"``: the utility ``utility_ratio`` divides by |
     | ``global_state`` | ``False`` | add the ``state`` key (a copy of the graph keys) |
     | ``invalid_action`` | ``"mask"`` | only ``"mask"``: no action is invalid |

@@ -78,10 +78,22 @@ def test_spaces_and_one_step_episode():
                                          ({"capacity": "wide"}, "capacity"),
                                          ({"invalid_action": "penalty"}, "invalid_action"),
                                          ({"max_steps": 2}, "max_steps"),
-                                         ({"reference": "exact"}, "reference")])
+                                         ({"reference": "exact"}, "reference"),
+                                         ({"reward": "total"}, "reward")])
 def test_bad_config_values_name_their_key(config, key):
     with pytest.raises(ValueError, match=key):
         RateAllocationEnv(config)
+
+
+def test_per_node_reward_is_the_utility_over_the_node_count():
+    action = np.random.default_rng(4).uniform(-1, 1, 20).astype(np.float32)
+    total, per_node = RateAllocationEnv(), RateAllocationEnv(reward="per_node")
+    total.reset(seed=9)
+    per_node.reset(seed=9)
+    _, reward, *_, info = per_node.step(action)
+    assert total.step(action)[4] == info
+    assert reward == pytest.approx(info["utility"] / per_node.problem.num_nodes)
+    assert reward < info["utility"]
 
 
 @pytest.mark.parametrize("action, message", [(np.zeros(19), "array of 20"),
