@@ -195,6 +195,13 @@ class GraphEnv(gym.Env):
                              f"is invalid: {core.invalid_reason(0, slots[0])}")
         return self._outcome(total, terminated, truncated)
 
+    def started_core(self) -> EpisodeCore:
+        """The core, once an episode has started (baselines read its state); a
+        ``RuntimeError`` before the first reset."""
+        if self.core.graph is None:
+            raise RuntimeError("call reset() first: no episode has started")
+        return self.core
+
     def _require_episode(self) -> None:
         if not self.core.active[0]:
             raise RuntimeError(f"{type(self).__name__}.step() called before reset() or after "

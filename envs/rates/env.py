@@ -104,6 +104,4 @@ class RateAllocationEnv(GraphEnv):
     @property
     def problem(self) -> RateProblem:
         """The episode's instance (read it, do not mutate it)."""
-        if self.core.graph is None:
-            raise RuntimeError("call reset() first: no episode has started")
-        return self.core.problem
+        return self.started_core().problem

@@ -62,6 +62,8 @@ def test_same_seed_same_episode():
 
 def test_spaces_and_one_step_episode():
     env = RateAllocationEnv()
+    with pytest.raises(RuntimeError, match="call reset"):
+        env.problem
     assert env.action_space.shape == (20,) and (env.action_space.low == -1).all()
     obs, _ = env.reset(seed=3)
     n = env.problem.num_nodes
