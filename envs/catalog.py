@@ -137,6 +137,12 @@ ENVS: dict[str, EnvEntry] = {
          "random": "envs.tsp:play_random"}, "exact",
         "Euclidean travelling salesman; an action picks the next city", "tour_ratio",
         ("tour_ratio",)),
+    "rates": EnvEntry(
+        "envs.rates:RateAllocationEnv", False, "utility", "max",
+        {"lp": "envs.rates:play_lp", "greedy": "envs.rates:play_greedy",
+         "equal_share": "envs.rates:play_equal_share", "random": "envs.rates:play_random"},
+        "lp", "rate allocation under neighbourhood capacities; an action sets every node's "
+        "rate (Box, one value per node)", "utility_ratio", ("utility_ratio",)),
 }
 
 

@@ -2,7 +2,10 @@
 
 One class per head, each one batched tensor expression (no Python loop over graphs, nodes
 or edges). Only ``fixed`` has a parameter that depends on the action count (its K outputs);
-the others score slots with shared weights, so they run unchanged on any N, E or D.
+the others score slots with shared weights, so they run unchanged on any N, E or D. Every
+head but ``gaussian`` acts in a ``Discrete`` space (a categorical over masked logits);
+``gaussian`` acts in a ``Box(-1, 1, (N,))`` with one Normal per node
+(:class:`~rllib_gnn.nn.distributions.MaskedDiagGaussian`).
 
 =============  ==============  ===========================================================
 head           logits over     score
@@ -13,21 +16,26 @@ head           logits over     score
 ``proto``      N nodes         :math:`-\\lVert z_v - \\mathrm{MLP}(z_G)\\rVert^2 e^{\\tau}`
 ``neighbour``  D slots         :math:`\\mathrm{MLP}([z_u \\| z_a \\| z_G])`, u = neighbours[i]
 ``edge``       E edge slots    :math:`\\mathrm{MLP}([z_s \\| z_t \\| e_{st}])`
+``gaussian``   Box: N nodes    mean :math:`\\mu_v = \\mathrm{MLP}([z_v \\| z_G])`, one
+                               learnable :math:`\\log\\sigma` shared by all nodes
 =============  ==============  ===========================================================
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
+import numpy as np
 import torch
 from gymnasium import spaces
 from torch import Tensor, nn
 
+from rllib_gnn.nn.distributions import MaskedDiagGaussian
 from rllib_gnn.nn.encoders import mlp
 
-__all__ = ["HEADS", "ActionHead", "EdgeHead", "FixedHead", "NeighbourHead", "NodeHead",
-           "ProtoHead", "apply_action_mask", "build_head", "gather_nodes"]
+__all__ = ["HEADS", "ActionHead", "EdgeHead", "FixedHead", "GaussianHead", "NeighbourHead",
+           "NodeHead", "ProtoHead", "apply_action_mask", "build_head", "gather_nodes"]
 
 
 def gather_nodes(z: Tensor, index: Tensor) -> Tensor:
@@ -72,7 +80,8 @@ def apply_action_mask(logits: Tensor, mask: Tensor) -> Tensor:
 
 
 class ActionHead(nn.Module):
-    """Base class: ``forward(z, z_graph, obs) -> (B, A)`` raw (unmasked) logits.
+    """Base class: ``forward(z, z_graph, obs) -> (B, A)`` raw (unmasked) logits, and
+    :meth:`dist_inputs`, what the module outputs as ``ACTION_DIST_INPUTS``.
 
     Subclasses declare :meth:`check` (the observation keys they need and the action count
     they produce) so that a misfit between env and head fails at build time.
@@ -80,6 +89,13 @@ class ActionHead(nn.Module):
 
     #: observation keys the head reads besides the graph keys.
     requires: tuple[str, ...] = ()
+    #: the RLlib distribution class of :meth:`dist_inputs` (None: RLlib's default for the
+    #: action space, a categorical for ``Discrete``).
+    distribution: ClassVar[type | None] = None
+
+    def dist_inputs(self, z: Tensor, z_graph: Tensor, obs: Mapping[str, Tensor]) -> Tensor:
+        """The distribution's inputs: the logits with invalid actions masked out."""
+        return apply_action_mask(self(z, z_graph, obs), obs["action_mask"])
 
     @classmethod
     def num_actions(cls, obs_space: spaces.Dict) -> int | None:
@@ -93,6 +109,10 @@ class ActionHead(nn.Module):
         if missing:
             raise ValueError(f"head {name!r} needs observation key(s) {missing}, the "
                              f"observation space has {sorted(obs_space.spaces)}")
+        if not isinstance(action_space, spaces.Discrete):
+            raise ValueError(f"head {name!r} needs a Discrete action space, got "
+                             f"{action_space} (head 'gaussian' acts in a Box of one value "
+                             f"per node)")
         want = cls.num_actions(obs_space)
         if want is not None and int(action_space.n) != want:
             raise ValueError(f"head {name!r} gives {want} logits for this observation space, "
@@ -251,12 +271,67 @@ class EdgeHead(ActionHead):
         return self.mlp(torch.cat(parts, -1)).squeeze(-1)
 
 
+class GaussianHead(NodeHead):
+    r"""One Normal per node slot, for a ``Box(-1, 1, (N,))`` action space.
+
+    .. math::
+        \mu_v = \mathrm{MLP}\big([\mathbf{z}_v \,\|\, \mathbf{z}_G]\big), \qquad
+        a_v \sim \mathcal{N}(\mu_v, \sigma^2)
+
+    with one learnable :math:`\log\sigma` (state-independent, as in PPO's Gaussian
+    policies; initialised to :attr:`INITIAL_LOG_STD` and clamped to
+    [:attr:`MIN_LOG_STD`, :attr:`MAX_LOG_STD`]): no parameter depends on N. Slots that
+    ``action_mask`` marks 0 (padding, nodes that do not act) get mean 0 and take no part in
+    the log-probability, entropy or KL (:class:`MaskedDiagGaussian`). The env clips
+    actions to [-1, 1] (RLlib's ``normalize_actions``, its default, is then the identity
+    and clips too), so the mean is left unsquashed.
+
+    Shapes:
+        - **input:** :math:`(B, N, d)`, :math:`(B, d)`, ``action_mask`` :math:`(B, N)`
+        - **output:** ``forward`` the means :math:`(B, N)`; ``dist_inputs``
+          ``concat[mu, log_std, mask]`` :math:`(B, 3N)`
+    """
+
+    distribution = MaskedDiagGaussian
+    INITIAL_LOG_STD = -0.5
+    MIN_LOG_STD, MAX_LOG_STD = -5.0, 1.0
+
+    def __init__(self, hidden: int, head_hidden: int, activation: str) -> None:
+        super().__init__(hidden, head_hidden, activation)  # the means: NodeHead's scores
+        self.log_std = nn.Parameter(torch.full((), self.INITIAL_LOG_STD))
+
+    @classmethod
+    def check(cls, name: str, obs_space: spaces.Dict, action_space: spaces.Space) -> None:
+        n = int(obs_space["x"].shape[0])
+        want = spaces.Box(-1.0, 1.0, (n,), np.float32)
+        if (not isinstance(action_space, spaces.Box) or action_space.shape != (n,)
+                or not (np.all(action_space.low == -1) and np.all(action_space.high == 1))):
+            raise ValueError(f"head {name!r} needs the action space {want} (one value per "
+                             f"node slot, N = {n}), got {action_space}")
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        nn.init.constant_(self.log_std, self.INITIAL_LOG_STD)
+
+    def dist_inputs(self, z: Tensor, z_graph: Tensor, obs: Mapping[str, Tensor]) -> Tensor:
+        """``concat[mu, log_std, mask]`` (B, 3N): mean and log std 0 at masked slots."""
+        mask = obs["action_mask"].bool()
+        if mask.shape != z.shape[:2]:
+            raise ValueError(f"action_mask has shape {tuple(mask.shape)}, the node slots "
+                             f"{tuple(z.shape[:2])}")
+        mu = self(z, z_graph, obs).masked_fill(~mask, 0.0)
+        log_std = self.log_std.clamp(self.MIN_LOG_STD, self.MAX_LOG_STD)
+        log_std = log_std.expand_as(mu).masked_fill(~mask, 0.0)
+        return torch.cat([mu, log_std, mask.to(mu.dtype)], -1)
+
+
 HEADS: dict[str, type[ActionHead]] = {
     "fixed": FixedHead,
     "node": NodeHead,
     "proto": ProtoHead,
     "neighbour": NeighbourHead,
     "edge": EdgeHead,
+    "gaussian": GaussianHead,
 }
 
 

@@ -31,7 +31,7 @@ __all__ = ["best_of_k_player", "improved_player", "policy_player"]
 
 def _space_key(observation_space, action_space) -> tuple:
     obs = tuple(sorted((k, tuple(s.shape)) for k, s in _flat_spaces(observation_space)))
-    return obs, getattr(action_space, "n", None)
+    return obs, getattr(action_space, "n", None), tuple(action_space.shape or ())
 
 
 def _flat_spaces(space, prefix: str = ""):

@@ -35,7 +35,14 @@ def tiny_config(**overrides: Any) -> dict[str, Any]:
 def num_actions(head: str, max_nodes: int, max_edges: int, max_degree: int) -> int:
     """The action count each head needs (``fixed`` takes 4 compass-like moves)."""
     return {"fixed": 4, "node": max_nodes, "proto": max_nodes, "neighbour": max_degree,
-            "edge": max_edges}[head]
+            "edge": max_edges, "gaussian": max_nodes}[head]
+
+
+def action_space_for(head: str, spec: GraphObsSpec) -> spaces.Space:
+    """``Discrete(A)``, or for the ``gaussian`` head the Box of one value per node slot."""
+    if head == "gaussian":
+        return spaces.Box(-1.0, 1.0, (spec.max_nodes,), np.float32)
+    return spaces.Discrete(spec.num_actions)
 
 
 def make_spec(head: str, max_nodes: int = NUM_NODES, max_edges: int = 10, max_degree: int = 3,
@@ -115,7 +122,7 @@ def build_module(spec: GraphObsSpec, **config: Any):
 
     torch.manual_seed(0)
     module = GraphRLModule(observation_space=spec.space(),
-                           action_space=spaces.Discrete(spec.num_actions),
+                           action_space=action_space_for(config.get("head", "fixed"), spec),
                            model_config=tiny_config(**config))
     return module.eval()
 
