@@ -65,9 +65,9 @@ def build_algorithm_config(experiment: dict[str, Any],
     register_envs()
     config = algorithm_config_class(experiment["algorithm"])()
     config.environment(experiment["env"], env_config=dict(experiment["env_config"]))
-    if experiment["model"]["head"] in HEADS:
-        # Discrete actions: RLlib's unsquash/clip pass (a deep copy of every action batch
-        # and a per-env tree walk, ~3% of sampling) has nothing to do.
+    if HEADS[experiment["model"]["head"]].distribution is None:
+        # A categorical head, Discrete actions: RLlib's unsquash/clip pass (a deep copy of
+        # every action batch and a per-env tree walk, ~3% of sampling) has nothing to do.
         config.environment(normalize_actions=False, clip_actions=False)
     config.env_runners(**experiment["env_runners"])
     config.learners(**experiment["learners"])

@@ -308,3 +308,6 @@ def test_discrete_heads_skip_rllibs_action_unsquash_pass():
 
     config = build_algorithm_config(resolve_experiment(TINY_MVC))
     assert (config.normalize_actions, config.clip_actions) == (False, False)
+    rates = resolve_experiment(yaml.safe_load(
+        (Path(__file__).parents[2] / "tune_configs" / "rates.yaml").read_text()))
+    assert build_algorithm_config(rates).normalize_actions  # Box actions: RLlib's default
