@@ -26,7 +26,7 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.apis import InferenceOnlyAPI, ValueFunctionAPI
 from ray.rllib.core.rl_module.torch import TorchRLModule
 from ray.rllib.utils.annotations import override
-from torch import Tensor
+from torch import Tensor, nn
 
 from rllib_gnn.nn.batching import flatten_graphs
 from rllib_gnn.nn.encoders import EDGE_REQUIRED_ENCODERS, GraphEncoder, mlp
@@ -166,12 +166,19 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
             z, z_graph = self._embed(self.encoder, self.pool, _graph_keys(obs), "obs")
         return self._value_features(z, z_graph, obs)
 
+    def _actor(self, obs: Mapping[str, Tensor], encoder: GraphEncoder, pool: GraphPooling,
+               head: nn.Module) -> tuple[Tensor, Tensor, Tensor]:
+        """Node embeddings (B, N, d), graph embeddings (B, d) and the head's raw (unmasked)
+        scores (B, A) of ``encoder`` / ``pool`` / ``head`` (the module's own, or copies of
+        them such as a Q-module's target network)."""
+        # The actor reads the agent's own keys only: never obs["state"].
+        z, z_graph = self._embed(encoder, pool, _graph_keys(obs), "obs")
+        actor_obs = {k: v for k, v in obs.items() if k != "state"}
+        return z, z_graph, head(z, z_graph, actor_obs)
+
     def _run(self, batch: dict[str, Any], with_embeddings: bool) -> dict[str, Tensor]:
         obs = batch[Columns.OBS]
-        # The actor reads the agent's own keys only: never obs["state"].
-        z, z_graph = self._embed(self.encoder, self.pool, _graph_keys(obs), "obs")
-        actor_obs = {k: v for k, v in obs.items() if k != "state"}
-        logits = self.head(z, z_graph, actor_obs)
+        z, z_graph, logits = self._actor(obs, self.encoder, self.pool, self.head)
         out = {Columns.ACTION_DIST_INPUTS: apply_action_mask(logits, obs["action_mask"])}
         if with_embeddings:
             out[Columns.EMBEDDINGS] = (
