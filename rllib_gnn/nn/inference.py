@@ -97,8 +97,8 @@ def compute_action(module: GraphRLModule, obs: Mapping[str, Any], explore: bool 
     Args:
         module: the policy.
         obs: one observation exactly as the env returns it (numpy arrays).
-        explore: sample from the masked categorical distribution instead of taking the
-            greedy argmax.
+        explore: sample from the masked categorical distribution (softmax of the masked
+            logits, or of a Q-module's Q-values) instead of taking the greedy argmax.
         generator: torch random generator for sampling (reproducible exploration).
 
     Returns:
@@ -113,8 +113,10 @@ def compute_action(module: GraphRLModule, obs: Mapping[str, Any], explore: bool 
     device = next(module.parameters()).device
     batch = {Columns.OBS: obs_to_batch(obs, device)}
     with torch.no_grad():
-        out = (module.forward_exploration(batch) if explore
-               else module.forward_inference(batch))
+        # Sampling reads the inference pass's scores too: a GraphRLModule explores with
+        # the same logits, a GraphQModule's exploration returns epsilon-greedy actions
+        # only (sampling its Q-values is a Boltzmann policy at temperature 1).
+        out = module.forward_inference(batch)
     logits = out[Columns.ACTION_DIST_INPUTS][0]
     if explore:
         probs = torch.softmax(logits.double(), dim=-1)
