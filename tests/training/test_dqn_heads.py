@@ -46,12 +46,14 @@ def _weights(algo) -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize("env, head, env_config", ENV_HEADS,
                          ids=[f"{e}-{h}" for e, h, _ in ENV_HEADS])
-def test_dqn_trains_two_iterations(ray_session, env, head, env_config):
+def test_dqn_trains_two_iterations(ray_session, env, head, env_config, tmp_path):
     from rllib_gnn.nn.q_module import GraphQModule
     from rllib_gnn.training.algorithm import build_algorithm_config
+    from rllib_gnn.training.trainable import save_experiment_files
 
     dueling = head != "node"  # both forms of the Q-head run: plain on mvc-node
-    config = build_algorithm_config(_experiment(env, head, env_config, dueling))
+    experiment = _experiment(env, head, env_config, dueling)
+    config = build_algorithm_config(experiment)
     algo = config.reporting(min_sample_timesteps_per_iteration=MIN_STEPS).build_algo()
     try:
         before = _weights(algo)
@@ -60,8 +62,13 @@ def test_dqn_trains_two_iterations(ray_session, env, head, env_config):
         after = _weights(algo)
         module = algo.learner_group._learner.module["default_policy"]
         runner_module = algo.env_runner.module
+        if (env, head) == ("mvc", "node"):
+            algo.save_to_path(str(tmp_path))
+            save_experiment_files(tmp_path, experiment)
     finally:
         algo.stop()
+    if (env, head) == ("mvc", "node"):
+        _evaluates_from_its_checkpoint(tmp_path)
     assert isinstance(module, GraphQModule) and module.uses_double_q
     assert module.uses_dueling == dueling
     assert not hasattr(runner_module, "_target_encoder")  # env runners: no target network
@@ -75,3 +82,18 @@ def test_dqn_trains_two_iterations(ray_session, env, head, env_config):
     assert any(k.startswith("encoder.") for k in changed), "the encoder was not updated"
     assert any(k.startswith("head.") for k in changed), "the Q head was not updated"
     assert all(torch.isfinite(p).all() for p in module.parameters())
+
+
+def _evaluates_from_its_checkpoint(checkpoint) -> None:
+    """``rllib-gnn evaluate``'s path: the checkpoint's Q-module plays the held-out episodes
+    by the argmax of its Q-values, beside the baselines."""
+    from rllib_gnn.nn.q_module import GraphQModule
+    from rllib_gnn.service.checkpoints import load_policy
+    from rllib_gnn.service.evaluation import evaluate
+
+    module, _ = load_policy(checkpoint)
+    assert isinstance(module, GraphQModule)
+    record = evaluate(checkpoint, episodes=2, sampled=True, out=checkpoint / "evaluations")
+    rows = {row["player"]: row for row in record["rows"]}
+    assert {"policy", "policy_sampled", "exact"} <= set(rows)
+    assert rows["policy"]["episodes"] == 2 and np.isfinite(rows["policy"]["cover_weight_mean"])
