@@ -1,5 +1,8 @@
 """Action heads: node embeddings (B, N, d) + graph embedding (B, d) -> logits (B, A).
 
+Under DQN (:class:`~rllib_gnn.nn.q_module.GraphQModule`) each slot's score is that
+action's Q-value instead of its logit; the heads are the same.
+
 One class per head, each one batched tensor expression (no Python loop over graphs, nodes
 or edges). Only ``fixed`` has a parameter that depends on the action count (its K outputs);
 the others score slots with shared weights, so they run unchanged on any N, E or D. Every

@@ -99,8 +99,9 @@ def compute_action(module: GraphRLModule, obs: Mapping[str, Any], explore: bool 
     Args:
         module: the policy.
         obs: one observation exactly as the env returns it (numpy arrays).
-        explore: sample from the masked distribution instead of taking the greedy argmax
-            (for a ``Box`` action, the mean).
+        explore: sample from the masked distribution (softmax of the masked logits, or of
+            a Q-module's Q-values; a ``Box`` action's Gaussian) instead of taking its mode
+            (the greedy argmax; a ``Box`` action's mean).
         generator: torch random generator for sampling (reproducible exploration).
 
     Returns:
@@ -117,8 +118,10 @@ def compute_action(module: GraphRLModule, obs: Mapping[str, Any], explore: bool 
     device = next(module.parameters()).device
     batch = {Columns.OBS: obs_to_batch(obs, device)}
     with torch.no_grad():
-        out = (module.forward_exploration(batch) if explore
-               else module.forward_inference(batch))
+        # Sampling reads the inference pass's scores too: a GraphRLModule explores with
+        # the same logits, a GraphQModule's exploration returns epsilon-greedy actions
+        # only (sampling its Q-values is a Boltzmann policy at temperature 1).
+        out = module.forward_inference(batch)
     logits = out[Columns.ACTION_DIST_INPUTS][0]
     space = module.action_space
     if isinstance(space, gym.spaces.Box):

@@ -174,11 +174,17 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
             z, z_graph = self._embed(self.encoder, self.pool, _graph_keys(obs), "obs")
         return self._value_features(z, z_graph, obs)
 
+    def _actor(self, obs: Mapping[str, Tensor], encoder: GraphEncoder, pool: GraphPooling
+               ) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        """Node embeddings (B, N, d), graph embeddings (B, d) of ``encoder`` / ``pool`` (the
+        module's own, or copies of them such as a Q-module's target network), and the
+        observation keys a head may read (never ``obs["state"]``)."""
+        z, z_graph = self._embed(encoder, pool, _graph_keys(obs), "obs")
+        return z, z_graph, {k: v for k, v in obs.items() if k != "state"}
+
     def _run(self, batch: dict[str, Any], with_embeddings: bool) -> dict[str, Tensor]:
         obs = batch[Columns.OBS]
-        # The actor reads the agent's own keys only: never obs["state"].
-        z, z_graph = self._embed(self.encoder, self.pool, _graph_keys(obs), "obs")
-        actor_obs = {k: v for k, v in obs.items() if k != "state"}
+        z, z_graph, actor_obs = self._actor(obs, self.encoder, self.pool)
         out = {Columns.ACTION_DIST_INPUTS: self.head.dist_inputs(z, z_graph, actor_obs)}
         if with_embeddings:
             out[Columns.EMBEDDINGS] = (

@@ -14,7 +14,7 @@ from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from envs.catalog import ENVS
 from rllib_gnn.nn.heads import HEADS
-from rllib_gnn.nn.module import GraphRLModule
+from rllib_gnn.training.algorithm_configs import MODULE_CLASSES
 from rllib_gnn.training.callbacks import ProblemMetricsCallback
 from rllib_gnn.training.experiment import algorithm_config_class
 from rllib_gnn.training.periodic_evaluation import configure_evaluation
@@ -34,7 +34,8 @@ def policy_module_specs(experiment: Mapping[str, Any],
     ids to :meth:`RLModule.save_to_path` folders that the algorithm loads at build
     (``load_state_path``, e.g. from :func:`rllib_gnn.training.imitation.pretrain`).
 
-    Every spec's ``model_config`` is the trial's ``model`` section as
+    The module class is the algorithm's (:data:`~.algorithm_configs.MODULE_CLASSES`:
+    ``GraphRLModule``, or ``GraphQModule`` for DQN). Every spec's ``model_config`` is the trial's ``model`` section as
     :func:`~rllib_gnn.training.experiment.resolve_experiment` resolved it (Tune may have
     sampled some of its keys, over values the experiment's validation checked).
     """
@@ -50,7 +51,8 @@ def policy_module_specs(experiment: Mapping[str, Any],
     if unknown:
         raise ValueError(f"pretrained modules for unknown policy id(s) {unknown}; the "
                          f"experiment's policies are {policies}")
-    return {pid: RLModuleSpec(module_class=GraphRLModule, model_config=model,
+    module_class = MODULE_CLASSES[experiment["algorithm"]]
+    return {pid: RLModuleSpec(module_class=module_class, model_config=model,
                               load_state_path=(pretrained or {}).get(pid))
             for pid in policies}
 

@@ -3,7 +3,7 @@
 Schema (every top-level key; ``env`` is the only required one)::
 
     name: quickstart            # run name; default: the file's stem
-    algorithm: PPO              # PPO | APPO | IMPALA
+    algorithm: PPO              # PPO | APPO | IMPALA | DQN (GraphQModule: Q-values per action)
     env: mvc                    # an envs.catalog name (`rllib-gnn envs`)
     env_config: {...}           # the env's own config (validated by building the env)
     model: {...}                # GraphRLModule model_config (rllib_gnn/nn/model_config.py)
