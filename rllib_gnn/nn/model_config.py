@@ -13,7 +13,7 @@ key                default    allowed
 ``attention_heads`` 2         int >= 1: heads of ``gat`` / ``transformer`` (averaged)
 ``pooling``        ``mean``   ``mean``, ``max``, ``sum``, ``attention``
 ``head``           ``fixed``  ``fixed``, ``node``, ``proto``, ``neighbour``, ``edge``,
-                              ``gaussian`` (a Box of one value per node)
+                              ``two_stage_edge``, ``gaussian`` (a Box of one value per node)
 ``head_hidden``    64         int >= 1: hidden width of the head and value MLPs
 ``critic``         ``shared`` ``shared`` (value MLP on the actor's graph embedding),
                               ``separate`` (own encoder on the agent's observation),

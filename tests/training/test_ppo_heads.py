@@ -16,6 +16,8 @@ ENV_HEADS = [
     ("nav", "fixed", {"graphs": {"generator": "grid", "sizes": [16], "weights": "unit"},
                       "actions": "compass"}),
     ("matching", "edge", {"graphs": {"generator": "erdos_renyi", "sizes": [8], "params": {"p": 0.4}}}),
+    ("matching", "two_stage_edge",
+     {"graphs": {"generator": "erdos_renyi", "sizes": [8], "params": {"p": 0.4}}}),
     ("patrol", "neighbour", {"graphs": {"generator": "grid", "sizes": [9], "weights": "unit"},
                              "max_steps": 20}),
     ("tsp", "node", {"graphs": {"generator": "uniform_points", "sizes": [8]}, "knn": 4}),
