@@ -9,9 +9,11 @@ Prints a table and one "linearity" line per encoder, and writes
 
     python benchmarks/module_latency.py [--sizes 100 1000 10000 100000] [--batches 1 64]
         [--encoders gcn gat ...] [--max-total-nodes 100000] [--reps 20] [--seconds 2]
-        [--device cpu|cuda] [--threads 1] [--compare-pyg] [--loads none python] [--repeats 3]
+        [--device cpu|cuda] [--head node|edge|two_stage_edge] [--threads 1] [--compare-pyg]
+        [--loads none python] [--repeats 3]
 
-Setup: module of 2 layers x 128 hidden, head "node", pooling "mean", critic "shared",
+Setup: module of 2 layers x 128 hidden, head ``--head`` ("node": one action per node; an
+edge head: one per directed edge slot, every slot valid), pooling "mean", critic "shared",
 ``--node-features`` (4) random node features; gat, gine and transformer also get 1 random
 edge feature (so they use edge features), the others none. Observations are packed with
 ``envs.contract.GraphObsSpec`` (max_nodes = n, max_edges = 4n), so the module sees exactly
@@ -74,6 +76,7 @@ if str(ROOT) not in sys.path:
 
 ENCODERS = ["gcn", "gat", "sage", "gin", "gine", "transformer"]
 EDGE_FEATURE_ENCODERS = {"gat", "gine", "transformer"}
+EDGE_HEADS = ("edge", "two_stage_edge")
 MIB = 2.0 ** 20
 
 
@@ -87,10 +90,11 @@ def _maxrss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
-def _spec(n: int, edges: int, node_features: int, edge_features: int):
+def _spec(n: int, edges: int, node_features: int, edge_features: int, head: str = "node"):
     from envs.contract import GraphObsSpec
     return GraphObsSpec(max_nodes=n, max_edges=edges, node_features=node_features,
-                        num_actions=n, edge_features=edge_features)
+                        num_actions=edges if head in EDGE_HEADS else n,
+                        edge_features=edge_features)
 
 
 def _packed(spec, edge_index: np.ndarray, seed: int) -> dict[str, np.ndarray]:
@@ -99,7 +103,7 @@ def _packed(spec, edge_index: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     m = edge_index.shape[1]
     edge_attr = (rng.random((m, spec.edge_features), dtype=np.float32)
                  if spec.edge_features else None)
-    return spec.pack(x, edge_index, np.ones(spec.max_nodes, np.int8), edge_attr=edge_attr)
+    return spec.pack(x, edge_index, np.ones(spec.num_actions, np.int8), edge_attr=edge_attr)
 
 
 def _batch(obs: dict[str, np.ndarray], batch: int, device):
@@ -162,14 +166,15 @@ def run_one(args: argparse.Namespace) -> dict:
     edge_index = np.load(args.graph)["edge_index"]
     n, e, b = args.one_nodes, 4 * args.one_nodes, args.one_batch
     fe = 1 if args.one_encoder in EDGE_FEATURE_ENCODERS else 0
-    spec = _spec(n, e, args.node_features, fe)
-    config = {"encoder": args.one_encoder, "hidden": 128, "num_layers": 2, "head": "node",
+    spec = _spec(n, e, args.node_features, fe, args.head)
+    config = {"encoder": args.one_encoder, "hidden": 128, "num_layers": 2, "head": args.head,
               "pooling": "mean", "critic": "shared"}
-    module = GraphRLModule(observation_space=spec.space(), action_space=gym.spaces.Discrete(n),
+    module = GraphRLModule(observation_space=spec.space(),
+                           action_space=gym.spaces.Discrete(spec.num_actions),
                            inference_only=False, model_config=config).to(device).eval()
 
     # Prime the libraries (thread pools, lazy imports) on a 10-node ring, outside the figure.
-    tiny_spec = _spec(10, 20, args.node_features, fe)
+    tiny_spec = _spec(10, 20, args.node_features, fe, args.head)
     ring = np.arange(10)
     tiny_ei = np.concatenate([np.stack([ring, (ring + 1) % 10]),
                               np.stack([(ring + 1) % 10, ring])], axis=1)
@@ -197,7 +202,7 @@ def run_one(args: argparse.Namespace) -> dict:
             return module.forward_inference(inputs)
 
     logits = forward()[Columns.ACTION_DIST_INPUTS]
-    assert logits.shape == (b, n), logits.shape
+    assert logits.shape == (b, spec.num_actions), logits.shape
     fns = [forward]
     if args.compare_pyg and _as_pyg(module, True):
         reference = forward()[Columns.ACTION_DIST_INPUTS]
@@ -230,7 +235,8 @@ def run_one(args: argparse.Namespace) -> dict:
         peak = _maxrss_bytes() - base
     ms = 1e3 * statistics.median(times)
     return {
-        "encoder": args.one_encoder, "nodes": n, "edges": int(edge_index.shape[1]), "batch": b,
+        "encoder": args.one_encoder, "head": args.head, "nodes": n,
+        "edges": int(edge_index.shape[1]), "batch": b,
         "median_ms": ms, "min_ms": 1e3 * min(times), "ms_per_graph": ms / b, "peak_mib": peak / MIB,
         "input_mib": input_bytes / MIB, "reps": len(times), "times_ms": [1e3 * t for t in times],
         "edge_features": fe, "fwd_values_ms": fwd_values_ms, "device": str(device),
@@ -256,7 +262,7 @@ def spawn(args: argparse.Namespace, encoder: str, n: int, b: int, graph: Path) -
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", "--one-encoder", encoder,
            "--one-nodes", str(n), "--one-batch", str(b), "--graph", str(graph),
            "--device", args.device, "--reps", str(args.reps), "--seconds", str(args.seconds),
-           "--threads", str(args.threads),
+           "--threads", str(args.threads), "--head", args.head,
            "--node-features", str(args.node_features),
            *(["--compare-pyg"] if args.compare_pyg else []),
            "--values-nodes", str(args.values_nodes), "--values-batch", str(args.values_batch)]
@@ -321,6 +327,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1,
                         help="run the whole grid this many times; report medians")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--head", default="node", choices=["node", *EDGE_HEADS],
+                        help="the action head (an edge head scores the 4n edge slots)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per child run")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "module_latency.json"))
     # Hidden single-run mode used by the parent (one JSON line on stdout).
@@ -402,7 +410,7 @@ def main() -> None:
     out.write_text(json.dumps({
         "settings": {k: v for k, v in vars(args).items() if not k.startswith("one")
                      and k not in ("graph", "out")},
-        "model_config": {"hidden": 128, "num_layers": 2, "head": "node", "pooling": "mean",
+        "model_config": {"hidden": 128, "num_layers": 2, "head": args.head, "pooling": "mean",
                          "critic": "shared"},
         "graph": {"generator": "watts_strogatz", "k": 4, "p": 0.3, "seed": 0},
         "wall_s": wall, "results": results, "linearity_10k_over_100k": lin}, indent=2))

@@ -41,6 +41,9 @@ class EnvEntry:
             only when the episode succeeded; ``cover_ratio`` / ``matching_ratio`` only with
             ``env_config.reference`` set): :func:`envs.compare.compare` averages it over the
             episodes that have it.
+        improve: ``"module:function"`` of a local improvement at inference,
+            ``function(env, final info) -> final info`` of the improved solution, called
+            right after an episode ended (the env still holds its final state), or None.
     """
 
     env_class: str
@@ -52,6 +55,7 @@ class EnvEntry:
     summary: str = ""
     ratio: str | None = None
     extra_metrics: tuple[str, ...] = ()
+    improve: str | None = None
 
     def make(self, config: dict | None = None, **overrides: Any):
         """Build the environment from a config dict."""
@@ -61,6 +65,14 @@ class EnvEntry:
         """The version of what this env's observations mean
         (``EnvSettings.OBSERVATION_VERSION`` of its settings class)."""
         return _load(self.env_class).settings_class.OBSERVATION_VERSION
+
+    def improver(self) -> Callable[[Any, dict], dict]:
+        """The env's local improvement (see ``improve``); ValueError when it has none."""
+        if self.improve is None:
+            raise ValueError(f"{self.env_class.split(':')[1]} has no local improvement at "
+                             f"inference; the envs with one: "
+                             f"{[name for name, e in ENVS.items() if e.improve]}")
+        return _load(self.improve)
 
     def baseline(self, name: str) -> Callable[..., dict]:
         """The player of baseline ``name``."""
@@ -73,7 +85,8 @@ ENVS: dict[str, EnvEntry] = {
         "envs.mvc:MinVertexCoverEnv", False, "cover_weight", "min",
         {"exact": "envs.mvc:play_exact", "greedy": "envs.mvc:play_greedy",
          "random": "envs.mvc:play_random"}, "exact",
-        "weighted minimum vertex cover; an action picks a node", "cover_ratio", ("cover_ratio",)),
+        "weighted minimum vertex cover; an action picks a node", "cover_ratio", ("cover_ratio",),
+        "envs.mvc:improve_final_cover"),
     "mvc-multi": EnvEntry(
         "envs.mvc:MinVertexCoverParallelEnv", True, "cover_weight", "min",
         {"exact": "envs.mvc:play_exact_parallel", "greedy": "envs.mvc:play_greedy_parallel"},
@@ -124,6 +137,12 @@ ENVS: dict[str, EnvEntry] = {
          "random": "envs.tsp:play_random"}, "exact",
         "Euclidean travelling salesman; an action picks the next city", "tour_ratio",
         ("tour_ratio",)),
+    "rates": EnvEntry(
+        "envs.rates:RateAllocationEnv", False, "utility", "max",
+        {"lp": "envs.rates:play_lp", "greedy": "envs.rates:play_greedy",
+         "equal_share": "envs.rates:play_equal_share", "random": "envs.rates:play_random"},
+        "lp", "rate allocation under neighbourhood capacities; an action sets every node's "
+        "rate (Box, one value per node)", "utility_ratio", ("utility_ratio",)),
 }
 
 

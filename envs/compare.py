@@ -25,13 +25,16 @@ from envs._validation import require_int
 from envs.catalog import EnvEntry
 from envs.paired import paired
 
-__all__ = ["HELD_OUT_SEED", "Episodes", "compare", "comparison_rows", "episodes_problem",
+__all__ = ["HELD_OUT_SEED", "IMPROVED", "Episodes", "compare", "comparison_rows", "episodes_problem",
            "format_cell", "format_table", "held_out_seeds", "pair_rows", "play_episodes"]
 
 #: The first held-out episode seed. Training envs are seeded from the experiment's small
 #: ``seed`` upward, so evaluations (the periodic one during training, ``rllib-gnn
 #: evaluate``, the benchmarks) play the episodes seeded 1000, 1001, ...
 HELD_OUT_SEED = 1000
+#: The suffix of a player's row after the env's local improvement at inference
+#: (``EnvEntry.improve``): ``greedy_improved`` is greedy's solution, improved.
+IMPROVED = "_improved"
 #: How :func:`format_cell` shows a missing value (NaN: no episode reported the key).
 MISSING = "-"
 
@@ -155,11 +158,12 @@ def comparison_rows(entry: EnvEntry, played: Mapping[str, Episodes]) -> list[dic
 
 def pair_rows(entry: EnvEntry, played: Mapping[str, Episodes], players: Sequence[str]
               ) -> list[dict]:
-    """Each of ``players`` against every other baseline of ``entry`` that played (the
-    reference is in the rows already): ``player``, ``against`` and the paired columns of
+    """Each of ``players`` against every other baseline of ``entry`` that played, and its
+    improved form (``<baseline>_improved``; the reference is in the rows already): ``player``, ``against`` and the paired columns of
     :func:`comparison_rows` without the player's name in their keys (``ratio``,
     ``ratio_se``, ``diff``, ``diff_se``, ``se_below_diff``)."""
-    against = [b for b in entry.baselines if b in played and b != entry.reference]
+    against = [b for b in played if b != entry.reference
+               and b.removesuffix(IMPROVED) in entry.baselines]
     rows = []
     for name in players:
         for other in against:

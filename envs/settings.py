@@ -13,10 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+from gymnasium import spaces
+
 from envs._validation import (
     invalid_action_config,
     merge_config,
     optional_int,
+    parse_action,
     require_bool,
     require_choice,
     require_int,
@@ -129,8 +132,19 @@ class EnvSettings:
 
     @property
     def num_actions(self) -> int:
-        """A, the size of every agent's ``Discrete`` action space."""
+        """A, the size of every agent's ``Discrete`` action space (of a ``Box`` one, the
+        length of ``action_mask``)."""
         return self.view_spec.num_actions
+
+    def action_space(self) -> spaces.Space:
+        """The single-agent form's action space: ``Discrete(A)`` (an env acting otherwise,
+        e.g. with one continuous value per node, overrides it and :meth:`parse_action`)."""
+        return spaces.Discrete(self.num_actions)
+
+    def parse_action(self, action: Any) -> Any:
+        """``action`` checked against :meth:`action_space` (``ValueError`` otherwise), in the
+        form :meth:`EpisodeCore.apply <envs.episode.EpisodeCore.apply>` reads: an int."""
+        return parse_action(action, self.num_actions)
 
     def step_limit(self, graph: Graph) -> int:
         """The truncation bound of an episode on ``graph``: ``max_steps`` when set, else

@@ -106,9 +106,8 @@ from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
-from gymnasium import spaces
 
-from envs._validation import parse_action, parse_actions
+from envs._validation import parse_actions
 from envs.episode import EpisodeCore
 from envs.settings import EnvSettings
 
@@ -118,13 +117,14 @@ class GraphEnv(gym.Env):
 
     A subclass names its ``settings_class`` and ``core_class``; this class owns the rest:
     building both from ``Env(config=None, **overrides)`` (RLlib passes ``env_config`` as
-    ``config``), the spaces (``Discrete(A)`` actions, the contract's ``Dict`` observations),
-    reseeding (``reset(seed=s)`` reseeds ``np_random`` and plays graph ``s mod L`` of a
-    fixed ``graphs`` list; an unseeded reset draws one of them uniformly), action parsing (an integer, or an integer array of shape () or
-    (1,)), the mask-or-penalty rule of :meth:`EpisodeCore.step`, the guard against
-    stepping before a reset or after the episode ended, and :meth:`step_many` (several
-    actions, one observation) for every env alike. See the module docstring for the guide
-    to a new env.
+    ``config``), the spaces (the contract's ``Dict`` observations; ``settings.action_space()``,
+    ``Discrete(A)`` unless the env says otherwise), reseeding (``reset(seed=s)`` reseeds
+    ``np_random`` and plays graph ``s mod L`` of a fixed ``graphs`` list; an unseeded reset
+    draws one of them uniformly), action parsing (``settings.parse_action``: for a
+    ``Discrete`` space an integer, or an integer array of shape () or (1,)), the
+    mask-or-penalty rule of :meth:`EpisodeCore.step`, the guard against stepping before a
+    reset or after the episode ended, and :meth:`step_many` (several actions, one
+    observation) for every env alike. See the module docstring for the guide to a new env.
 
     Attributes:
         settings: the validated config (an :class:`~envs.settings.EnvSettings` subclass).
@@ -141,7 +141,7 @@ class GraphEnv(gym.Env):
         self.settings = self.settings_class.parse(type(self).__name__, config, overrides)
         self.core = self.core_class(self.settings)
         self.observation_space = self.settings.obs_spec.space()
-        self.action_space = spaces.Discrete(self.settings.num_actions)
+        self.action_space = self.settings.action_space()
 
     @property
     def max_steps(self) -> int:
@@ -158,8 +158,8 @@ class GraphEnv(gym.Env):
     def step(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         """One step; the final step's ``info`` holds the core's metrics, others are empty."""
         self._require_episode()
-        slot = parse_action(action, self.settings.num_actions)
-        rewards, terminated, truncated = self.core.step(np.array([slot]), lambda _: "action")
+        chosen = self.settings.parse_action(action)
+        rewards, terminated, truncated = self.core.step(np.array([chosen]), lambda _: "action")
         return self._outcome(float(rewards[0]), bool(terminated[0]), bool(truncated[0]))
 
     def step_many(self, actions: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
@@ -194,6 +194,13 @@ class GraphEnv(gym.Env):
             raise ValueError(f"none of the {len(slots)} actions is valid now: action {slots[0]} "
                              f"is invalid: {core.invalid_reason(0, slots[0])}")
         return self._outcome(total, terminated, truncated)
+
+    def started_core(self) -> EpisodeCore:
+        """The core, once an episode has started (baselines read its state); a
+        ``RuntimeError`` before the first reset."""
+        if self.core.graph is None:
+            raise RuntimeError("call reset() first: no episode has started")
+        return self.core
 
     def _require_episode(self) -> None:
         if not self.core.active[0]:

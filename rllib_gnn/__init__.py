@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "GraphRLModule": "rllib_gnn.nn.module",
+    "GraphQModule": "rllib_gnn.nn.q_module",
     "GraphModelConfig": "rllib_gnn.nn.model_config",
     "validate_model_config": "rllib_gnn.nn.model_config",
     "compute_action": "rllib_gnn.nn.inference",

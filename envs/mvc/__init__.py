@@ -4,11 +4,13 @@ from envs.mvc.baselines import (
     exact_mvc,
     greedy_choice,
     greedy_mvc,
+    improve_final_cover,
     play_exact,
     play_exact_parallel,
     play_greedy,
     play_greedy_parallel,
     play_random,
+    prune_cover,
 )
 from envs.mvc.cover import EDGE_FEATURES, NODE_FEATURES, CoverState
 from envs.mvc.env import MinVertexCoverEnv
@@ -25,9 +27,11 @@ __all__ = [
     "exact_mvc",
     "greedy_choice",
     "greedy_mvc",
+    "improve_final_cover",
     "play_exact",
     "play_exact_parallel",
     "play_greedy",
     "play_greedy_parallel",
     "play_random",
+    "prune_cover",
 ]

@@ -17,11 +17,12 @@ import numpy as np
 
 from envs.mvc.env import MinVertexCoverEnv
 from envs.mvc.multi import MinVertexCoverParallelEnv
-from envs.mvc.solvers import exact_mvc, greedy_choice, greedy_mvc
+from envs.mvc.solvers import MIN_REFERENCE, exact_mvc, greedy_choice, greedy_mvc, prune_cover
 from envs.rollout import play, play_parallel
 
-__all__ = ["exact_mvc", "greedy_choice", "greedy_mvc", "play_exact", "play_exact_parallel",
-           "play_greedy", "play_greedy_parallel", "play_random"]
+__all__ = ["exact_mvc", "greedy_choice", "greedy_mvc", "improve_final_cover", "play_exact",
+           "play_exact_parallel", "play_greedy", "play_greedy_parallel", "play_random",
+           "prune_cover"]
 
 
 # ---------------------------------------------------------------------------- players
@@ -103,3 +104,23 @@ def play_greedy_parallel(env: MinVertexCoverParallelEnv,
         return picks
 
     return play_parallel(env, choose, seed=seed)
+
+
+# ---------------------------------------------------------------------------- improvement
+def improve_final_cover(env: MinVertexCoverEnv, info: dict[str, Any]) -> dict[str, Any]:
+    """The final ``info`` of the episode ``env`` just ended, for its cover after
+    :func:`~envs.mvc.solvers.prune_cover` (local improvement at inference): ``cover_weight``,
+    ``cover_size`` and ``cover_ratio`` (when the env computed one) of the pruned cover, and
+    ``pruned_nodes``, how many nodes it dropped. An unfinished cover (a truncated episode)
+    is returned as it is."""
+    if info.get("uncovered_edges", 0):
+        return {**info, "pruned_nodes": 0}
+    state = env.cover_state
+    cover = prune_cover(state.graph, state.in_cover)
+    weight = float(state.weights[cover].sum())
+    out = {**info, "cover_weight": weight, "cover_size": int(cover.sum()),
+           "pruned_nodes": int(state.in_cover.sum() - cover.sum())}
+    if "reference_cover_weight" in info:
+        best = info["reference_cover_weight"]
+        out["cover_ratio"] = float(1.0 if weight == best else weight / max(best, MIN_REFERENCE))
+    return out

@@ -1,7 +1,7 @@
 """Solvers for weighted minimum vertex cover on a plain graph, and the envs' reference ratio.
 
 ``exact_mvc`` (ILP) and ``greedy_mvc`` (weight per uncovered degree) solve a
-:class:`~envs.graphs.Graph`; ``greedy_choice`` is greedy's next pick on a
+:class:`~envs.graphs.Graph`, ``prune_cover`` improves a cover of one; ``greedy_choice`` is greedy's next pick on a
 :class:`~envs.mvc.cover.CoverState`. :func:`episode_info` builds the episode-end info of both
 env forms, with the ratio keys when ``reference`` is not ``"none"``. This module depends only
 on :mod:`envs.mvc.cover` and :mod:`envs.graphs` (``baselines`` imports the envs, whose core imports
@@ -95,6 +95,50 @@ def greedy_mvc(graph: Graph) -> tuple[np.ndarray, float]:
     while not state.covered:
         state.add(np.array([greedy_choice(state)]))
     return np.array(state.picks, np.int64), state.cover_weight()
+
+
+def prune_cover(graph: Graph, in_cover: np.ndarray) -> np.ndarray:
+    """Local improvement of a vertex cover: drop the nodes it does not need, heaviest first.
+
+    A node of the cover whose neighbours are all in the cover is redundant; dropping it
+    keeps every edge covered. Going through the nodes heaviest first (ties: lowest id) and
+    dropping each node still redundant at its turn is a greedy maximal independent set, by
+    weight, among the redundant nodes; it is computed in rounds of tensor operations, each
+    dropping every redundant node that no heavier redundant neighbour precedes (the same
+    set, in as many rounds as the longest chain of heavier redundant neighbours).
+
+    Args:
+        graph: the graph.
+        in_cover: (n,) bool, a vertex cover of ``graph``.
+
+    Returns:
+        (n,) bool: a cover of ``graph`` inside ``in_cover`` with no redundant node left.
+
+    Raises:
+        ValueError: ``in_cover`` has another shape or leaves an edge uncovered.
+    """
+    cover = np.asarray(in_cover, bool).copy()
+    if cover.shape != (graph.num_nodes,):
+        raise ValueError(f"in_cover has shape {cover.shape}; the graph has "
+                         f"{graph.num_nodes} nodes")
+    u, v = graph.edges[:, 0], graph.edges[:, 1]
+    if not (cover[u] | cover[v]).all():
+        raise ValueError("in_cover is not a vertex cover: an edge has neither end in it")
+    order = np.lexsort((np.arange(graph.num_nodes), -node_weights(graph)))
+    rank = np.empty(graph.num_nodes, np.int64)
+    rank[order] = np.arange(graph.num_nodes)  # 0: the heaviest
+    n = graph.num_nodes
+    while True:
+        exposed = (np.bincount(u[~cover[v]], minlength=n)
+                   + np.bincount(v[~cover[u]], minlength=n))  # neighbours outside
+        redundant = cover & (exposed == 0)
+        if not redundant.any():
+            return cover
+        both = redundant[u] & redundant[v]  # a redundant pair: only the heavier may go
+        later = np.where(rank[u[both]] < rank[v[both]], v[both], u[both])
+        preceded = np.zeros(n, bool)
+        preceded[later] = True
+        cover[redundant & ~preceded] = False
 
 
 # ---------------------------------------------------------------------------- env reference

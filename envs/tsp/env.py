@@ -112,9 +112,7 @@ class TravellingSalesmanEnv(GraphEnv):
     @property
     def tour_state(self) -> TourState:
         """The episode's :class:`~envs.tsp.tour.TourState` (read it, do not mutate it)."""
-        if self.core.graph is None:
-            raise RuntimeError("call reset() first: no episode has started")
-        return self.core.tour
+        return self.started_core().tour
 
     @property
     def graph(self) -> Graph:

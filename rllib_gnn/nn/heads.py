@@ -1,108 +1,50 @@
 """Action heads: node embeddings (B, N, d) + graph embedding (B, d) -> logits (B, A).
 
+Under DQN (:class:`~rllib_gnn.nn.q_module.GraphQModule`) each slot's score is that
+action's Q-value instead of its logit; the heads are the same.
+
 One class per head, each one batched tensor expression (no Python loop over graphs, nodes
 or edges). Only ``fixed`` has a parameter that depends on the action count (its K outputs);
-the others score slots with shared weights, so they run unchanged on any N, E or D.
+the others score slots with shared weights, so they run unchanged on any N, E or D. Every
+head but ``gaussian`` acts in a ``Discrete`` space (a categorical over masked logits);
+``gaussian`` acts in a ``Box(-1, 1, (N,))`` with one Normal per node
+(:class:`~rllib_gnn.nn.distributions.MaskedDiagGaussian`).
 
-=============  ==============  ===========================================================
-head           logits over     score
-=============  ==============  ===========================================================
-``fixed``      Discrete(K)     :math:`\\mathrm{MLP}([z_G \\| z_{a}])` (``z_a`` only with
-                               ``agent_node``)
-``node``       N nodes         :math:`\\mathrm{MLP}([z_v \\| z_G])`
-``proto``      N nodes         :math:`-\\lVert z_v - \\mathrm{MLP}(z_G)\\rVert^2 e^{\\tau}`
-``neighbour``  D slots         :math:`\\mathrm{MLP}([z_u \\| z_a \\| z_G])`, u = neighbours[i]
-``edge``       E edge slots    :math:`\\mathrm{MLP}([z_s \\| z_t \\| e_{st}])`
-=============  ==============  ===========================================================
+==================  ==============  ========================================================
+head                logits over     score
+==================  ==============  ========================================================
+``fixed``           Discrete(K)     :math:`\\mathrm{MLP}([z_G \\| z_{a}])` (``z_a`` only with
+                                    ``agent_node``)
+``node``            N nodes         :math:`\\mathrm{MLP}([z_v \\| z_G])`
+``proto``           N nodes         :math:`-\\lVert z_v - \\mathrm{MLP}(z_G)\\rVert^2 e^{\\tau}`
+``neighbour``       D slots         :math:`\\mathrm{MLP}([z_u \\| z_a \\| z_G])`, u = neighbours[i]
+``edge``            E edge slots    :math:`\\mathrm{MLP}([z_s \\| z_t \\| e_{st}])`
+``two_stage_edge``  E edge slots    :math:`\\log p(s) + \\log p(t \\mid s)`: a source by
+                                    :math:`\\mathrm{MLP}([z_s \\| z_G])` among the valid sources,
+                                    then an edge leaving it by the ``edge`` score among its
+                                    valid edges (:mod:`rllib_gnn.nn.edge_heads`)
+``gaussian``        Box: N nodes    mean :math:`\\mu_v = \\mathrm{MLP}([z_v \\| z_G])`, one
+                                    learnable :math:`\\log\\sigma` shared by all nodes
+==================  ==============  ========================================================
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import torch
 from gymnasium import spaces
 from torch import Tensor, nn
 
+from rllib_gnn.nn.distributions import MaskedDiagGaussian
+from rllib_gnn.nn.edge_heads import EdgeHead, TwoStageEdgeHead
 from rllib_gnn.nn.encoders import mlp
+from rllib_gnn.nn.head_base import ActionHead, apply_action_mask, gather_nodes
 
-__all__ = ["HEADS", "ActionHead", "EdgeHead", "FixedHead", "NeighbourHead", "NodeHead",
-           "ProtoHead", "apply_action_mask", "build_head", "gather_nodes"]
-
-
-def gather_nodes(z: Tensor, index: Tensor) -> Tensor:
-    """Pick node embeddings by padded node id.
-
-    Args:
-        z: (B, N, d) node embeddings.
-        index: (B, K) node ids in ``0..N-1`` (any dtype; cast with ``.long()``).
-
-    Returns:
-        (B, K, d) with ``out[b, k] = z[b, index[b, k]]``.
-    """
-    index = index.long()
-    return z.gather(1, index.unsqueeze(-1).expand(-1, -1, z.size(-1)))
-
-
-def apply_action_mask(logits: Tensor, mask: Tensor) -> Tensor:
-    """Set the logits of invalid actions to the dtype's most negative finite value.
-
-    Args:
-        logits: (B, A) raw logits.
-        mask: (B, A) 1 for valid actions (any dtype; cast with ``.bool()``).
-
-    Returns:
-        (B, A) logits with ``torch.finfo(logits.dtype).min`` at invalid actions, so that a
-        categorical distribution gives them probability exactly 0.
-
-    Raises:
-        ValueError: a row of ``mask`` is all zero (no valid action).
-    """
-    mask = mask.bool()
-    if mask.shape != logits.shape:
-        raise ValueError(f"action_mask has shape {tuple(mask.shape)}, the logits "
-                         f"{tuple(logits.shape)}")
-    valid_rows = mask.any(dim=1)
-    if not valid_rows.all():
-        rows = (~valid_rows).nonzero().view(-1).tolist()
-        raise ValueError(f"action_mask is all zero for batch rows {rows[:10]}"
-                         f"{' ...' if len(rows) > 10 else ''}; every observation needs at "
-                         f"least one valid action")
-    return logits.masked_fill(~mask, torch.finfo(logits.dtype).min)
-
-
-class ActionHead(nn.Module):
-    """Base class: ``forward(z, z_graph, obs) -> (B, A)`` raw (unmasked) logits.
-
-    Subclasses declare :meth:`check` (the observation keys they need and the action count
-    they produce) so that a misfit between env and head fails at build time.
-    """
-
-    #: observation keys the head reads besides the graph keys.
-    requires: tuple[str, ...] = ()
-
-    @classmethod
-    def num_actions(cls, obs_space: spaces.Dict) -> int | None:
-        """The action count the head produces for ``obs_space`` (None: any K)."""
-        return None
-
-    @classmethod
-    def check(cls, name: str, obs_space: spaces.Dict, action_space: spaces.Discrete) -> None:
-        """Raise a ``ValueError`` when ``obs_space`` / ``action_space`` cannot use this head."""
-        missing = [k for k in cls.requires if k not in obs_space.spaces]
-        if missing:
-            raise ValueError(f"head {name!r} needs observation key(s) {missing}, the "
-                             f"observation space has {sorted(obs_space.spaces)}")
-        want = cls.num_actions(obs_space)
-        if want is not None and int(action_space.n) != want:
-            raise ValueError(f"head {name!r} gives {want} logits for this observation space, "
-                             f"but the action space is Discrete({action_space.n})")
-
-    def reset_parameters(self) -> None:
-        """Re-initialise every linear layer."""
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                m.reset_parameters()
+__all__ = ["HEADS", "ActionHead", "EdgeHead", "FixedHead", "GaussianHead", "NeighbourHead",
+           "NodeHead", "ProtoHead", "TwoStageEdgeHead", "apply_action_mask", "build_head",
+           "gather_nodes"]
 
 
 class FixedHead(ActionHead):
@@ -218,37 +160,58 @@ class NeighbourHead(ActionHead):
         return self.mlp(torch.cat([z_u, z_a, z_g], -1)).squeeze(-1)
 
 
-class EdgeHead(ActionHead):
-    r"""One logit per edge slot of ``edge_index``.
+class GaussianHead(NodeHead):
+    r"""One Normal per node slot, for a ``Box(-1, 1, (N,))`` action space.
 
     .. math::
-        \ell_{e} = \mathrm{MLP}\big([\mathbf{z}_{s_e} \,\|\, \mathbf{z}_{t_e} \,\|\,
-        \mathbf{e}_{e}]\big), \qquad (s_e, t_e) = \mathrm{edge\_index}[:, e]
+        \mu_v = \mathrm{MLP}\big([\mathbf{z}_v \,\|\, \mathbf{z}_G]\big), \qquad
+        a_v \sim \mathcal{N}(\mu_v, \sigma^2)
 
-    (:math:`\mathbf{e}_e` = ``edge_attr[e]`` when the observation has edge features).
+    with one learnable :math:`\log\sigma` (state-independent, as in PPO's Gaussian
+    policies; initialised to :attr:`INITIAL_LOG_STD` and clamped to
+    [:attr:`MIN_LOG_STD`, :attr:`MAX_LOG_STD`]): no parameter depends on N. Slots that
+    ``action_mask`` marks 0 (padding, nodes that do not act) get mean 0 and take no part in
+    the log-probability, entropy or KL (:class:`MaskedDiagGaussian`). The env clips
+    actions to [-1, 1] (RLlib's ``normalize_actions``, its default, is then the identity
+    and clips too), so the mean is left unsquashed.
 
     Shapes:
-        - **input:** :math:`(B, N, d)`, :math:`(B, d)`, ``edge_index`` :math:`(B, 2, E)`,
-          ``edge_attr`` :math:`(B, E, F_e)` *(optional)*
-        - **output:** :math:`(B, E)`
+        - **input:** :math:`(B, N, d)`, :math:`(B, d)`, ``action_mask`` :math:`(B, N)`
+        - **output:** ``forward`` the means :math:`(B, N)`; ``dist_inputs``
+          ``concat[mu, log_std, mask]`` :math:`(B, 3N)`
     """
 
-    def __init__(self, hidden: int, head_hidden: int, activation: str,
-                 edge_features: int = 0) -> None:
-        super().__init__()
-        self.edge_features = edge_features
-        self.mlp = mlp([2 * hidden + edge_features, head_hidden, 1], activation)
+    distribution = MaskedDiagGaussian
+    INITIAL_LOG_STD = -0.5
+    MIN_LOG_STD, MAX_LOG_STD = -5.0, 1.0
+
+    def __init__(self, hidden: int, head_hidden: int, activation: str) -> None:
+        super().__init__(hidden, head_hidden, activation)  # the means: NodeHead's scores
+        self.log_std = nn.Parameter(torch.full((), self.INITIAL_LOG_STD))
 
     @classmethod
-    def num_actions(cls, obs_space: spaces.Dict) -> int:
-        return int(obs_space["edge_index"].shape[1])
+    def check(cls, name: str, obs_space: spaces.Dict, action_space: spaces.Space) -> None:
+        n = int(obs_space["x"].shape[0])
+        want = spaces.Box(-1.0, 1.0, (n,), np.float32)
+        if (not isinstance(action_space, spaces.Box) or action_space.shape != (n,)
+                or not (np.all(action_space.low == -1) and np.all(action_space.high == 1))):
+            raise ValueError(f"head {name!r} needs the action space {want} (one value per "
+                             f"node slot, N = {n}), got {action_space}")
 
-    def forward(self, z: Tensor, z_graph: Tensor, obs: Mapping[str, Tensor]) -> Tensor:
-        edge_index = obs["edge_index"].long()
-        parts = [gather_nodes(z, edge_index[:, 0]), gather_nodes(z, edge_index[:, 1])]
-        if self.edge_features:
-            parts.append(obs["edge_attr"].to(z.dtype))
-        return self.mlp(torch.cat(parts, -1)).squeeze(-1)
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        nn.init.constant_(self.log_std, self.INITIAL_LOG_STD)
+
+    def dist_inputs(self, z: Tensor, z_graph: Tensor, obs: Mapping[str, Tensor]) -> Tensor:
+        """``concat[mu, log_std, mask]`` (B, 3N): mean and log std 0 at masked slots."""
+        mask = obs["action_mask"].bool()
+        if mask.shape != z.shape[:2]:
+            raise ValueError(f"action_mask has shape {tuple(mask.shape)}, the node slots "
+                             f"{tuple(z.shape[:2])}")
+        mu = self(z, z_graph, obs).masked_fill(~mask, 0.0)
+        log_std = self.log_std.clamp(self.MIN_LOG_STD, self.MAX_LOG_STD)
+        log_std = log_std.expand_as(mu).masked_fill(~mask, 0.0)
+        return torch.cat([mu, log_std, mask.to(mu.dtype)], -1)
 
 
 HEADS: dict[str, type[ActionHead]] = {
@@ -257,6 +220,8 @@ HEADS: dict[str, type[ActionHead]] = {
     "proto": ProtoHead,
     "neighbour": NeighbourHead,
     "edge": EdgeHead,
+    "two_stage_edge": TwoStageEdgeHead,
+    "gaussian": GaussianHead,
 }
 
 
@@ -270,7 +235,7 @@ def build_head(name: str, obs_space: spaces.Dict, action_space: spaces.Discrete,
     if cls is FixedHead:
         return FixedHead(hidden, head_hidden, activation, int(action_space.n),
                          agent_node="agent_node" in obs_space.spaces)
-    if cls is EdgeHead:
+    if issubclass(cls, EdgeHead):
         fe = obs_space["edge_attr"].shape[-1] if "edge_attr" in obs_space.spaces else 0
-        return EdgeHead(hidden, head_hidden, activation, edge_features=int(fe))
+        return cls(hidden, head_hidden, activation, edge_features=int(fe))
     return cls(hidden, head_hidden, activation)

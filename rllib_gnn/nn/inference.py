@@ -18,6 +18,7 @@ import tree  # dm-tree: RLlib's own nested-structure helper
 from ray.rllib.core.columns import Columns
 
 from envs.rollout import play, play_parallel
+from rllib_gnn.nn.distributions import gaussian_action
 from rllib_gnn.nn.module import GraphRLModule
 
 __all__ = ["check_observation", "compute_action", "is_multi_agent", "obs_to_batch",
@@ -25,7 +26,7 @@ __all__ = ["check_observation", "compute_action", "is_multi_agent", "obs_to_batc
 
 
 def resize_module(module: GraphRLModule, observation_space: gym.spaces.Dict,
-                  action_space: gym.spaces.Discrete) -> GraphRLModule:
+                  action_space: gym.spaces.Space) -> GraphRLModule:
     """A new module for ``observation_space`` / ``action_space`` with ``module``'s weights.
 
     The new module has the same class, model_config and ``inference_only`` flag, the same
@@ -91,19 +92,23 @@ def check_observation(space: gym.spaces.Space, obs: Any, key: str = "obs") -> An
 
 
 def compute_action(module: GraphRLModule, obs: Mapping[str, Any], explore: bool = False, *,
-                   generator: torch.Generator | None = None) -> tuple[int, np.ndarray]:
+                   generator: torch.Generator | None = None
+                   ) -> tuple[int | np.ndarray, np.ndarray]:
     """The action for ONE raw env observation, without an Algorithm.
 
     Args:
         module: the policy.
         obs: one observation exactly as the env returns it (numpy arrays).
-        explore: sample from the masked categorical distribution instead of taking the
-            greedy argmax.
+        explore: sample from the masked distribution (softmax of the masked logits, or of
+            a Q-module's Q-values; a ``Box`` action's Gaussian) instead of taking its mode
+            (the greedy argmax; a ``Box`` action's mean).
         generator: torch random generator for sampling (reproducible exploration).
 
     Returns:
         ``(action, logits)``: the action id and the (A,) masked logits (invalid actions at
-        ``torch.finfo(float32).min``).
+        ``torch.finfo(float32).min``); for a ``Box`` action space (the ``gaussian`` head)
+        the (N,) float32 action clipped to the box, as RLlib sends it to a ``[-1, 1]`` box,
+        and the (3N,) ``concat[mu, log_std, mask]``.
 
     Raises:
         ValueError: ``obs`` does not fit the module's observation space
@@ -113,9 +118,15 @@ def compute_action(module: GraphRLModule, obs: Mapping[str, Any], explore: bool 
     device = next(module.parameters()).device
     batch = {Columns.OBS: obs_to_batch(obs, device)}
     with torch.no_grad():
-        out = (module.forward_exploration(batch) if explore
-               else module.forward_inference(batch))
+        # Sampling reads the inference pass's scores too: a GraphRLModule explores with
+        # the same logits, a GraphQModule's exploration returns epsilon-greedy actions
+        # only (sampling its Q-values is a Boltzmann policy at temperature 1).
+        out = module.forward_inference(batch)
     logits = out[Columns.ACTION_DIST_INPUTS][0]
+    space = module.action_space
+    if isinstance(space, gym.spaces.Box):
+        action = gaussian_action(logits, explore, generator).cpu().numpy()
+        return np.clip(action, space.low, space.high).astype(space.dtype), logits.cpu().numpy()
     if explore:
         probs = torch.softmax(logits.double(), dim=-1)
         action = int(torch.multinomial(probs, 1, generator=generator))

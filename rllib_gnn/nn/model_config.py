@@ -12,7 +12,8 @@ key                default    allowed
 ``activation``     ``relu``   ``relu``, ``gelu``, ``elu``, ``tanh``, ``silu``
 ``attention_heads`` 2         int >= 1: heads of ``gat`` / ``transformer`` (averaged)
 ``pooling``        ``mean``   ``mean``, ``max``, ``sum``, ``attention``
-``head``           ``fixed``  ``fixed``, ``node``, ``proto``, ``neighbour``, ``edge``
+``head``           ``fixed``  ``fixed``, ``node``, ``proto``, ``neighbour``, ``edge``,
+                              ``two_stage_edge``, ``gaussian`` (a Box of one value per node)
 ``head_hidden``    64         int >= 1: hidden width of the head and value MLPs
 ``critic``         ``shared`` ``shared`` (value MLP on the actor's graph embedding),
                               ``separate`` (own encoder on the agent's observation),

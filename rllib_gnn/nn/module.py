@@ -4,15 +4,18 @@
 
     obs Dict (B, ...) ──► flatten_graphs ──► GraphEncoder ──► node embeddings (B, N, d)
         ──► GraphPooling ──► z_G (B, d) ──► action head ──► logits (B, A)
-        ──► apply_action_mask ──► ACTION_DIST_INPUTS
+        ──► apply_action_mask ──► ACTION_DIST_INPUTS   (gaussian: [mu, log_std, mask])
     value: MLP([z_G ‖ z_agent]) from the actor's encoder ("shared"), from a second encoder on
     the same observation ("separate"), or from a second encoder on obs["state"] ("central",
     CTDE: the actor never reads ``state``); z_agent, the embedding at ``agent_node``, only
     in agent-centric envs.
 
 The observation space is the contract Dict (``envs/contract.py``), the action space a
-``Discrete(A)``. No parameter's shape depends on N, E or D, so the weights run on graphs of
-any size (:func:`rllib_gnn.nn.inference.resize_module`).
+``Discrete(A)``, or with the ``gaussian`` head a ``Box(-1, 1, (N,))`` of one value per node
+(``ACTION_DIST_INPUTS`` are then ``concat[mu, log_std, mask]`` for
+:class:`~rllib_gnn.nn.distributions.MaskedDiagGaussian`, the module's ``action_dist_cls``).
+No parameter's shape depends on N, E or D, so the weights run on graphs of any size
+(:func:`rllib_gnn.nn.inference.resize_module`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from torch import Tensor
 
 from rllib_gnn.nn.batching import flatten_graphs
 from rllib_gnn.nn.encoders import EDGE_REQUIRED_ENCODERS, GraphEncoder, mlp
-from rllib_gnn.nn.heads import apply_action_mask, build_head, gather_nodes
+from rllib_gnn.nn.heads import build_head, gather_nodes
 from rllib_gnn.nn.model_config import GraphModelConfig, validate_model_config
 from rllib_gnn.nn.pooling import GraphPooling
 
@@ -71,9 +74,9 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
     ``self.graph_config``.
 
     Outputs:
-        ``_forward`` / ``_forward_train`` return ``ACTION_DIST_INPUTS`` (B, A) masked logits
-        and ``EMBEDDINGS`` (B, d_v), the value head's input, which ``compute_values``
-        reuses. ``_forward_inference`` / ``_forward_exploration`` (the env-runner paths)
+        ``_forward`` / ``_forward_train`` return ``ACTION_DIST_INPUTS`` (the head's
+        ``dist_inputs``: (B, A) masked logits, or the ``gaussian`` head's (B, 3N)) and
+        ``EMBEDDINGS`` (B, d_v), the value head's input, which ``compute_values`` reuses. ``_forward_inference`` / ``_forward_exploration`` (the env-runner paths)
         leave ``EMBEDDINGS`` out: RLlib would store every module output in the episodes.
     """
 
@@ -86,14 +89,17 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
         if not isinstance(obs_space, gym.spaces.Dict):
             raise ValueError(f"GraphRLModule needs the contract's Dict observation space, got "
                              f"{type(obs_space).__name__}")
-        if not isinstance(action_space, gym.spaces.Discrete):
-            raise ValueError(f"GraphRLModule needs a Discrete action space, got {action_space}")
+        if not isinstance(action_space, (gym.spaces.Discrete, gym.spaces.Box)):
+            raise ValueError(f"GraphRLModule needs a Discrete action space (or a Box with the "
+                             f"'gaussian' head), got {action_space}")
         in_features, edge_features = _check_graph_space(obs_space, "observation space")
         if "action_mask" not in obs_space.spaces:
             raise ValueError("observation space lacks the 'action_mask' key")
-        if obs_space["action_mask"].shape != (action_space.n,):
+        slots = ((action_space.n,) if isinstance(action_space, gym.spaces.Discrete)
+                 else action_space.shape)
+        if obs_space["action_mask"].shape != slots:
             raise ValueError(f"action_mask has shape {obs_space['action_mask'].shape}, the "
-                             f"action space is Discrete({action_space.n})")
+                             f"action space is {action_space}")
         self._agent_node = "agent_node" in obs_space.spaces
 
         def encoder(f: int, fe: int) -> GraphEncoder:
@@ -106,6 +112,8 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
         self.pool = GraphPooling(cfg.pooling, cfg.hidden)
         self.head = build_head(cfg.head, obs_space, action_space, hidden=cfg.hidden,
                                head_hidden=cfg.head_hidden, activation=cfg.activation)
+        # RLlib builds the head's distribution from ACTION_DIST_INPUTS (None: categorical)
+        self.action_dist_cls = self.head.distribution
 
         self.critic_encoder: GraphEncoder | None = None
         self.critic_pool: GraphPooling | None = None
@@ -166,13 +174,18 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
             z, z_graph = self._embed(self.encoder, self.pool, _graph_keys(obs), "obs")
         return self._value_features(z, z_graph, obs)
 
+    def _actor(self, obs: Mapping[str, Tensor], encoder: GraphEncoder, pool: GraphPooling
+               ) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        """Node embeddings (B, N, d), graph embeddings (B, d) of ``encoder`` / ``pool`` (the
+        module's own, or copies of them such as a Q-module's target network), and the
+        observation keys a head may read (never ``obs["state"]``)."""
+        z, z_graph = self._embed(encoder, pool, _graph_keys(obs), "obs")
+        return z, z_graph, {k: v for k, v in obs.items() if k != "state"}
+
     def _run(self, batch: dict[str, Any], with_embeddings: bool) -> dict[str, Tensor]:
         obs = batch[Columns.OBS]
-        # The actor reads the agent's own keys only: never obs["state"].
-        z, z_graph = self._embed(self.encoder, self.pool, _graph_keys(obs), "obs")
-        actor_obs = {k: v for k, v in obs.items() if k != "state"}
-        logits = self.head(z, z_graph, actor_obs)
-        out = {Columns.ACTION_DIST_INPUTS: apply_action_mask(logits, obs["action_mask"])}
+        z, z_graph, actor_obs = self._actor(obs, self.encoder, self.pool)
+        out = {Columns.ACTION_DIST_INPUTS: self.head.dist_inputs(z, z_graph, actor_obs)}
         if with_embeddings:
             out[Columns.EMBEDDINGS] = (
                 self._value_features(z, z_graph, obs)
@@ -182,12 +195,13 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
     # ------------------------------------------------------------------ RLModule API
     @override(TorchRLModule)
     def _forward(self, batch: dict[str, Any], **kwargs) -> dict[str, Tensor]:
-        """Masked logits and the value head's input embeddings (used by ``forward_train``)."""
+        """The distribution's inputs and the value head's input embeddings (used by
+        ``forward_train``)."""
         return self._run(batch, with_embeddings=True)
 
     @override(TorchRLModule)
     def _forward_inference(self, batch: dict[str, Any], **kwargs) -> dict[str, Tensor]:
-        """Masked logits only, without autograd (the env runners' path)."""
+        """The distribution's inputs only, without autograd (the env runners' path)."""
         with torch.no_grad():
             return self._run(batch, with_embeddings=False)
 

@@ -114,7 +114,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     print(format_record(evaluate(args.checkpoint, args.env_config, args.episodes, args.sample,
                                  args.seed, args.out, sampled=args.sampled,
-                                 decoding=args.decoding)))
+                                 decoding=args.decoding, baselines=args.baselines,
+                                 improve=args.improve)))
     return 0
 
 
@@ -154,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_int_at_least(0), default=HELD_OUT_SEED,
                    help=f"first episode seed (default {HELD_OUT_SEED}: the held-out episodes)")
     p.add_argument("--out", default=None, help="folder for the JSON/CSV tables")
+    p.add_argument("--baselines", nargs="+", default=None, metavar="NAME",
+                   help="play only these baselines (default: all of the env's; e.g. leave "
+                        "out `exact` where the graphs are too large for it)")
+    p.add_argument("--improve", action="store_true",
+                   help="also the env's local improvement at inference after the policy and "
+                        "each baseline but the reference (mvc: drop redundant cover nodes)")
     picks = p.add_mutually_exclusive_group()
     picks.add_argument("--top-fraction", type=float, dest="decoding", metavar="F",
                        action=_Decoding, help="commit the ceil(F x valid) best picks per "

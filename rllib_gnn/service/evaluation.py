@@ -22,7 +22,9 @@ checkpoint's trial dir)::
     <trial>-<checkpoint>-<hash of env_overrides>.csv    its rows
 
 with ``-<label>`` after the hash when the policy commits several picks per forward pass
-(``decoding``, e.g. ``-top_fraction_0.1``), so that the one-pick evaluation stays.
+(``decoding``, e.g. ``-top_fraction_0.1``), so that the one-pick evaluation stays, and
+``-<baseline>+<baseline>`` when only some baselines played, ``-improved`` with the
+improved rows.
 
 Each file is written to a temporary file in the same folder and moved into place with
 ``os.replace`` (:mod:`rllib_gnn.training.files`), so a crash never leaves a half-written
@@ -34,15 +36,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from envs.catalog import EnvEntry, entry as catalog_entry
-from envs.compare import HELD_OUT_SEED, held_out_seeds, play_episodes
+from envs.compare import HELD_OUT_SEED, IMPROVED, held_out_seeds, play_episodes
 from rllib_gnn.nn.decoding import Decoding, check_decodable
 from rllib_gnn.service.checkpoints import checkpoint_path, load_team, training_cost
-from rllib_gnn.service.players import best_of_k_player, policy_player
+from rllib_gnn.service.players import best_of_k_player, improved_player, policy_player
 from rllib_gnn.service.records import evaluation_record, record_file, write_record
 from rllib_gnn.service.tables import csv_text
 from rllib_gnn.training.experiment import evaluation_env_config
@@ -75,10 +77,24 @@ def _settings(experiment: Mapping[str, Any], env_overrides: Mapping | None,
     return env_overrides, episodes, sample, decoding
 
 
+def _baseline_names(entry: EnvEntry, baselines: Sequence[str] | None) -> list[str]:
+    """The baselines to play: all of the catalog entry's (None), or the named ones."""
+    if baselines is None:
+        return list(entry.baselines)
+    unknown = [name for name in baselines if name not in entry.baselines]
+    if unknown:
+        raise ValueError(f"unknown baseline(s) {unknown}; this env's baselines are "
+                         f"{list(entry.baselines)}")
+    return list(dict.fromkeys(baselines))
+
+
 def _players(module, mapping: Callable | None, entry: EnvEntry, sample: int,
-             sampled: bool, decoding: Decoding) -> dict[str, Callable]:
+             sampled: bool, decoding: Decoding, baselines: list[str], improve: bool
+             ) -> dict[str, Callable]:
     """The rows' players: the policy (greedy, sampled, best of ``sample``), the baselines.
-    With a ``decoding`` of several picks per pass the greedy row is ``policy_<label>``."""
+    With a ``decoding`` of several picks per pass the greedy row is ``policy_<label>``;
+    with ``improve`` the greedy policy and each baseline but the reference are followed by
+    their ``<name>_improved`` row."""
     name = "policy" if decoding.one_at_a_time else f"policy_{decoding.label()}"
     players = {name: policy_player(module, policy_mapping_fn=mapping, decoding=decoding)}
     if sampled:
@@ -87,14 +103,26 @@ def _players(module, mapping: Callable | None, entry: EnvEntry, sample: int,
     if sample > 0:
         players[f"policy_best_of_{sample}"] = best_of_k_player(module, sample, entry,
                                                                policy_mapping_fn=mapping)
-    players.update({name: entry.baseline(name) for name in entry.baselines})
+    players.update({name: entry.baseline(name) for name in baselines})
+    if improve:  # each one-episode player but the reference, beside its improved form
+        players = {key: value for name, player in players.items() for key, value in (
+            [(name, player)] + ([(name + IMPROVED, improved_player(player, entry))]
+                                if _improvable(name, entry) else []))}
     return players
+
+
+def _improvable(name: str, entry: EnvEntry) -> bool:
+    """Whether row ``name`` gets an improved twin: not the reference (already the best),
+    not a best-of-K row (its env holds the last rollout, not the best)."""
+    return name != entry.reference and not name.startswith(("policy_best_of_",
+                                                             "policy_sampled"))
 
 
 def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = None,
              episodes: int | None = None, sample: int | None = None,
              seed: int = HELD_OUT_SEED, out: str | os.PathLike | None = None,
-             sampled: bool = False, decoding: Mapping | None = None) -> dict:
+             sampled: bool = False, decoding: Mapping | None = None,
+             baselines: Sequence[str] | None = None, improve: bool = False) -> dict:
     """Compare the checkpoint's policy with the env's baselines on the same seeded episodes.
 
     Args:
@@ -117,6 +145,12 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
             ``{"prob_ratio": r}``); None takes the experiment's ``evaluation.decoding``,
             else one. Several picks per pass name the row ``policy_<label>`` (e.g.
             ``policy_top_fraction_0.1``) and its files ``...-<label>.json``.
+        baselines: the catalog baselines to play (default: all of them); leave out one
+            that cannot play these graphs, e.g. TSP's ``exact`` beyond 100 cities. Without
+            the env's reference the rows carry no ratio to it, only the pairs.
+        improve: also play the env's local improvement at inference (``EnvEntry.improve``,
+            e.g. MVC's redundant-node pruning) after the greedy policy and after each
+            baseline but the reference: rows ``<name>_improved``, timed with their episode.
 
     Returns:
         The evaluation record (:func:`rllib_gnn.service.records.evaluation_record`): its
@@ -137,18 +171,23 @@ def evaluate(checkpoint_dir: str | os.PathLike, env_overrides: Mapping | None = 
     config = evaluation_env_config(experiment, env_overrides)
     if not decoding.one_at_a_time:
         check_decodable(entry.make(config), decoding)  # before any episode plays
-    players = _players(module, mapping, entry, sample, sampled, decoding)
+    baselines = _baseline_names(entry, baselines)
+    if improve:
+        entry.improver()  # ValueError for an env without one, before any episode plays
+    players = _players(module, mapping, entry, sample, sampled, decoding, baselines, improve)
     played = play_episodes(entry, players, config, held_out_seeds(episodes, seed))
     record = evaluation_record(
         experiment["env"], played, config, f"{ckpt.parent.name}/{ckpt.name}",
-        pairs_for=[name for name in players if name not in entry.baselines],
+        pairs_for=[name for name in players if name.startswith("policy")],
         training=training_cost(ckpt), checkpoint=str(ckpt),
         experiment=experiment.get("name"), env_overrides=env_overrides, sample=sample,
         decoding=decoding.to_dict())
 
     out_dir = Path(out) if out is not None else ckpt.parent.parent / "evaluations"
     stem = f"{ckpt.parent.name}-{ckpt.name}-{_overrides_hash(env_overrides)}" + (
-        "" if decoding.one_at_a_time else f"-{decoding.label()}")
+        "" if decoding.one_at_a_time else f"-{decoding.label()}") + (
+        "" if baselines == list(entry.baselines) else f"-{'+'.join(baselines)}") + (
+        "-improved" if improve else "")
     write_record(out_dir / f"{stem}.json", record_file(
         f"{experiment.get('name') or experiment['env']}: {ckpt.name} evaluated", [record]))
     write_atomic(out_dir / f"{stem}.csv", csv_text(record["rows"]))

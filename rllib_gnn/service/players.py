@@ -26,12 +26,12 @@ from rllib_gnn.nn.decoding import Decoding, decode_episode
 from rllib_gnn.nn.inference import play_episode, resize_module
 from rllib_gnn.training.threads import SAMPLING_THREADS, torch_threads
 
-__all__ = ["best_of_k_player", "policy_player"]
+__all__ = ["best_of_k_player", "improved_player", "policy_player"]
 
 
 def _space_key(observation_space, action_space) -> tuple:
     obs = tuple(sorted((k, tuple(s.shape)) for k, s in _flat_spaces(observation_space)))
-    return obs, getattr(action_space, "n", None)
+    return obs, getattr(action_space, "n", None), tuple(action_space.shape or ())
 
 
 def _flat_spaces(space, prefix: str = ""):
@@ -185,3 +185,16 @@ def best_of_k_player(module, k: int, entry: EnvEntry | str | None = None,
         best["rollouts"] = len(candidates)
         return best
     return player
+
+
+def improved_player(player: Callable[[Any, int | None], dict], entry: EnvEntry | str
+                    ) -> Callable[[Any, int | None], dict]:
+    """``player`` followed by the env's local improvement (``entry.improve``, e.g. MVC's
+    :func:`~envs.mvc.improve_final_cover`): the final info of the improved solution. The
+    player must leave the env at the end of the episode it reports (a best-of-K player
+    does not)."""
+    improve = (catalog_entry(entry) if isinstance(entry, str) else entry).improver()
+
+    def player_improved(env, seed: int | None = None) -> dict:
+        return improve(env, player(env, seed))
+    return player_improved

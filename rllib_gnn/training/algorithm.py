@@ -13,7 +13,8 @@ from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from envs.catalog import ENVS
-from rllib_gnn.nn.module import GraphRLModule
+from rllib_gnn.nn.heads import HEADS
+from rllib_gnn.training.algorithm_configs import MODULE_CLASSES
 from rllib_gnn.training.callbacks import ProblemMetricsCallback
 from rllib_gnn.training.experiment import algorithm_config_class
 from rllib_gnn.training.periodic_evaluation import configure_evaluation
@@ -33,7 +34,8 @@ def policy_module_specs(experiment: Mapping[str, Any],
     ids to :meth:`RLModule.save_to_path` folders that the algorithm loads at build
     (``load_state_path``, e.g. from :func:`rllib_gnn.training.imitation.pretrain`).
 
-    Every spec's ``model_config`` is the trial's ``model`` section as
+    The module class is the algorithm's (:data:`~.algorithm_configs.MODULE_CLASSES`:
+    ``GraphRLModule``, or ``GraphQModule`` for DQN). Every spec's ``model_config`` is the trial's ``model`` section as
     :func:`~rllib_gnn.training.experiment.resolve_experiment` resolved it (Tune may have
     sampled some of its keys, over values the experiment's validation checked).
     """
@@ -49,7 +51,8 @@ def policy_module_specs(experiment: Mapping[str, Any],
     if unknown:
         raise ValueError(f"pretrained modules for unknown policy id(s) {unknown}; the "
                          f"experiment's policies are {policies}")
-    return {pid: RLModuleSpec(module_class=GraphRLModule, model_config=model,
+    module_class = MODULE_CLASSES[experiment["algorithm"]]
+    return {pid: RLModuleSpec(module_class=module_class, model_config=model,
                               load_state_path=(pretrained or {}).get(pid))
             for pid in policies}
 
@@ -64,6 +67,10 @@ def build_algorithm_config(experiment: dict[str, Any],
     register_envs()
     config = algorithm_config_class(experiment["algorithm"])()
     config.environment(experiment["env"], env_config=dict(experiment["env_config"]))
+    if HEADS[experiment["model"]["head"]].distribution is None:
+        # A categorical head, Discrete actions: RLlib's unsquash/clip pass (a deep copy of
+        # every action batch and a per-env tree walk, ~3% of sampling) has nothing to do.
+        config.environment(normalize_actions=False, clip_actions=False)
     config.env_runners(**experiment["env_runners"])
     config.learners(**experiment["learners"])
     config.resources(**experiment["resources"])

@@ -1,5 +1,6 @@
 """The RLlib algorithm configs experiments run: RLlib's own, with env runners that build
-every policy's module inference-only (the actor without its critic).
+every policy's module inference-only (the actor without its critic, DQN's Q-network
+without its target network), and the module class each algorithm trains.
 
 RLlib 2.60's ``AlgorithmConfig.get_multi_rl_module_spec(inference_only=True)`` sets the flag
 on the module specs it makes itself but passes the per-policy specs of a user's
@@ -13,9 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from ray.rllib.algorithms.appo import APPOConfig
+from ray.rllib.algorithms.dqn import DQNConfig
 from ray.rllib.algorithms.impala import IMPALAConfig
 from ray.rllib.algorithms.ppo import PPOConfig
 from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
+
+from rllib_gnn.nn.module import GraphRLModule
+from rllib_gnn.nn.q_module import GraphQModule
 
 
 class InferenceOnlyEnvRunners:
@@ -42,5 +47,13 @@ class GraphIMPALAConfig(InferenceOnlyEnvRunners, IMPALAConfig):
     """IMPALA whose env runners build inference-only modules."""
 
 
+class GraphDQNConfig(InferenceOnlyEnvRunners, DQNConfig):
+    """DQN whose env runners build inference-only modules (no target network)."""
+
+
 #: The config class of each ``algorithm`` name an experiment may give.
-CONFIG_CLASSES = {"PPO": GraphPPOConfig, "APPO": GraphAPPOConfig, "IMPALA": GraphIMPALAConfig}
+CONFIG_CLASSES = {"PPO": GraphPPOConfig, "APPO": GraphAPPOConfig, "IMPALA": GraphIMPALAConfig,
+                  "DQN": GraphDQNConfig}
+#: The RLModule class each algorithm trains: an actor-critic, or DQN's Q-network.
+MODULE_CLASSES = {"PPO": GraphRLModule, "APPO": GraphRLModule, "IMPALA": GraphRLModule,
+                  "DQN": GraphQModule}

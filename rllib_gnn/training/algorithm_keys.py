@@ -30,7 +30,8 @@ from rllib_gnn.training.schema import (
     within,
 )
 
-__all__ = ["CHOICES", "RANGES", "key_kinds", "key_problems", "method_keys"]
+__all__ = ["ALGORITHM_RANGES", "CHOICES", "RANGES", "key_kinds", "key_problems", "key_range",
+           "method_keys"]
 
 _NUMBER = (int, float)
 _NONE = type(None)
@@ -56,6 +57,10 @@ RANGES: dict[str, Range] = {
     "learner_queue_timeout": above(0), "timeout_s_sampler_manager": at_least(0),
     "timeout_s_aggregator_manager": at_least(0), "broadcast_interval": at_least(1),
     "decay": at_least(0), "momentum": at_least(0), "epsilon": above(0), "_lr_vf": above(0),
+    # training, DQN (its ``epsilon`` is the exploration rate: :data:`ALGORITHM_RANGES`)
+    "num_steps_sampled_before_learning_starts": at_least(0), "num_atoms": at_least(1),
+    "training_intensity": above(0, nullable=True), "adam_epsilon": above(0),
+    "burn_in_len": at_least(0), "n_step": at_least(1), "categorical_distribution_temperature": above(0),
     # env_runners
     "num_env_runners": at_least(0), "num_envs_per_env_runner": at_least(1),
     "num_cpus_per_env_runner": at_least(0), "num_gpus_per_env_runner": at_least(0),
@@ -76,6 +81,11 @@ RANGES: dict[str, Range] = {
     "num_consecutive_env_runner_failures_tolerance": at_least(0),
     "env_runner_health_probe_timeout_s": above(0), "env_runner_restore_timeout_s": above(0),
 }
+#: Where a key means another thing to one algorithm: the config class's name (matched in
+#: its MRO) -> that algorithm's ranges.
+ALGORITHM_RANGES: dict[str, dict[str, Range]] = {
+    "DQNConfig": {"epsilon": within(0, 1)},  # the epsilon-greedy rate, not RMSProp's epsilon
+}
 #: The strings a key takes (where it also takes numbers or bools, those are checked apart).
 CHOICES: dict[str, tuple[str, ...]] = {
     "grad_clip_by": ("value", "norm", "global_norm"),
@@ -86,6 +96,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "observation_filter": ("NoFilter", "MeanStdFilter", "ConcurrentMeanStdFilter"),
     "preprocessor_pref": ("rllib", "deepmind"), "opt_type": ("adam", "rmsprop"),
     "placement_strategy": ("PACK", "SPREAD", "STRICT_PACK", "STRICT_SPREAD"),
+    "td_error_loss_fn": ("huber", "mse"),
 }
 #: Where RLlib's annotation is narrower than what it accepts: schedules (PPO's learner
 #: schedules ``entropy_coeff`` as IMPALA's does) and fractional CPUs.
@@ -93,8 +104,9 @@ KIND_OVERRIDES: dict[str, tuple[type, ...]] = {
     "lr": (*_NUMBER, list), "entropy_coeff": (*_NUMBER, list),
     "num_cpus_for_main_process": _NUMBER, "num_cpus_per_env_runner": _NUMBER,
 }
-#: Keys that take a schedule ``[[timestep, value], ...]`` besides a number.
-SCHEDULED = ("lr", "entropy_coeff")
+#: Keys that take a schedule ``[[timestep, value], ...]`` besides a number (where their
+#: annotation or :data:`KIND_OVERRIDES` allows a list: DQN's ``epsilon``, not IMPALA's).
+SCHEDULED = ("lr", "entropy_coeff", "epsilon")
 
 
 def _config_methods(config_class: type, method: str) -> list:
@@ -164,6 +176,14 @@ def _schedule_problem(where: str, value: list, rng: Range) -> str | None:
     return None
 
 
+def key_range(config_class: type, key: str) -> Range | None:
+    """The numbers ``key`` takes under ``config_class`` (None: any of its type)."""
+    for cls in config_class.__mro__:
+        if key in ALGORITHM_RANGES.get(cls.__name__, {}):
+            return ALGORITHM_RANGES[cls.__name__][key]
+    return RANGES.get(key)
+
+
 def key_problems(config_class: type, section: str, key: str, value: Any) -> list[str]:
     """Problems of ``section.key = value`` on its own: type, range, choices (at most one
     line). ``key`` must be one of :func:`method_keys`."""
@@ -173,7 +193,7 @@ def key_problems(config_class: type, section: str, key: str, value: Any) -> list
         return [] if value is None else [
             f"{where} takes a Python class or function, which an experiment file cannot "
             f"give (got {value!r}); set it in code"]
-    rng = RANGES.get(key)
+    rng = key_range(config_class, key)
     if value is None:
         if _NONE not in kinds:
             return [f"{where} must be {type_name(tuple(k for k in kinds if k is not _NONE))}, "

@@ -25,6 +25,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from rllib_gnn.nn.heads import HEADS
 from rllib_gnn.training.algorithm_keys import key_problems, method_keys
 from rllib_gnn.training.schema import ALGORITHM_SECTIONS
 
@@ -55,10 +56,56 @@ def algorithm_problems(exp: Mapping[str, Any]) -> list[str]:
             problems += found
             if not found:
                 given[(section, key)] = value
+    if exp["algorithm"] == "DQN":
+        problems += _dqn_problems(exp)
     with _quiet_rllib():
         problems += _setter_problems(config_class, given)
         problems += _batch_problems(_build(config_class, given), given)
         problems += _validate_problems(config_class, given)
+    return problems
+
+
+#: The replay buffers DQN takes on the new API stack (``replay_buffer_config.type``).
+EPISODE_BUFFERS = ("EpisodeReplayBuffer", "PrioritizedEpisodeReplayBuffer")
+
+
+def _dqn_problems(exp: Mapping[str, Any]) -> list[str]:
+    """What :class:`~rllib_gnn.nn.q_module.GraphQModule` and RLlib's DQN do not check:
+    ``n_step`` as a range, ``num_atoms`` (expected Q-values only), the replay buffer's type
+    and capacity, the model's critic and imitation pretraining (both actor-critic only)."""
+    training, problems = exp["training"], []
+    n_step = training.get("n_step")
+    if isinstance(n_step, list) and not (
+            len(n_step) == 2 and all(isinstance(n, int) and not isinstance(n, bool)
+                                     for n in n_step) and 1 <= n_step[0] <= n_step[1]):
+        problems.append(f"training.n_step must be an int >= 1 or [low, high] with "
+                        f"1 <= low <= high (sampled per batch), got {n_step!r}")
+    if training.get("num_atoms", 1) not in (1, None) and isinstance(training["num_atoms"], int):
+        problems.append(f"training.num_atoms must be 1 (the GNN Q-module learns expected "
+                        f"Q-values; distributional DQN is not supported), got "
+                        f"{training['num_atoms']!r}")
+    buffer = training.get("replay_buffer_config")
+    if isinstance(buffer, dict):
+        kind = buffer.get("type", EPISODE_BUFFERS[1])
+        if kind not in EPISODE_BUFFERS:
+            problems.append(f"training.replay_buffer_config.type must be one of "
+                            f"{list(EPISODE_BUFFERS)} (the new API stack's), got {kind!r}")
+        capacity = buffer.get("capacity", 1)
+        if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
+            problems.append(f"training.replay_buffer_config.capacity must be an int >= 1, "
+                            f"got {capacity!r}")
+    head = exp["model"].get("head")
+    if head in HEADS and HEADS[head].distribution is not None:
+        problems.append(f"model.head {head!r} gives continuous actions; DQN scores a discrete "
+                        f"action set: use one of "
+                        f"{sorted(h for h, c in HEADS.items() if c.distribution is None)}")
+    critic = exp["model"].get("critic", "shared")
+    if critic != "shared":
+        problems.append(f"model.critic must be 'shared' with DQN (a Q-network has no critic; "
+                        f"'dueling' gives it a value stream), got {critic!r}")
+    if exp.get("pretrain") is not None:
+        problems.append("pretrain imitates a baseline with the policy's logits and value "
+                        "head: PPO, APPO and IMPALA only, not DQN (remove the pretrain section)")
     return problems
 
 

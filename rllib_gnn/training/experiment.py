@@ -3,7 +3,7 @@
 Schema (every top-level key; ``env`` is the only required one)::
 
     name: quickstart            # run name; default: the file's stem
-    algorithm: PPO              # PPO | APPO | IMPALA
+    algorithm: PPO              # PPO | APPO | IMPALA | DQN (GraphQModule: Q-values per action)
     env: mvc                    # an envs.catalog name (`rllib-gnn envs`)
     env_config: {...}           # the env's own config (validated by building the env)
     model: {...}                # GraphRLModule model_config (rllib_gnn/nn/model_config.py)
@@ -270,13 +270,18 @@ def _top_level_problems(exp: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def _validate_pretrain(exp: Mapping[str, Any]) -> list[str]:
-    """The ``pretrain`` section's baseline (its keys' types and ranges are checked already)."""
+def _validate_pretrain(exp: Mapping[str, Any], env: Any) -> list[str]:
+    """The ``pretrain`` section's baseline (its keys' types and ranges are checked already);
+    ``env`` is the training env (None if it could not be built)."""
     from envs.catalog import ENVS
 
     section = exp.get("pretrain")
     if not isinstance(section, dict):
         return []
+    space = getattr(env, "action_space", None)
+    if space is not None and not callable(space) and space.shape != ():
+        return [f"pretrain: env {exp['env']!r} acts with {space}; imitation clones "
+                f"Discrete actions only (remove the pretrain section)"]
     baselines = list(ENVS[exp["env"]].baselines)
     if "imitate" not in section:
         return [f"pretrain.imitate is required: the baseline of env {exp['env']!r} to "
@@ -314,7 +319,8 @@ def _validate_env_and_model(exp: Mapping[str, Any]) -> list[str]:
         validate_model_config(exp["model"])
     except ValueError as err:
         problems.append(f"model: {err}")
-    return (problems + _validate_pretrain(exp) + _periodic_problems(exp, envs)
+    return (problems + _validate_pretrain(exp, envs.get("env_config"))
+            + _periodic_problems(exp, envs)
             + _episodes_problems(exp, envs)
             + _decoding_problems(exp["evaluation"].get("decoding"),
                                  envs.get("evaluation.env_config")))

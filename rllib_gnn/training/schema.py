@@ -16,7 +16,7 @@ from typing import Any
 
 from envs.compare import HELD_OUT_SEED
 
-ALGORITHMS = ("PPO", "APPO", "IMPALA")
+ALGORITHMS = ("PPO", "APPO", "IMPALA", "DQN")
 SAMPLERS = ("grid", "choice", "uniform", "loguniform", "randint")
 SCHEDULERS = ("fifo", "asha", "pbt")
 TOP_LEVEL = ("name", "algorithm", "env", "env_config", "model", "training", "env_runners",

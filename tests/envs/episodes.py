@@ -22,6 +22,14 @@ def random_action(rng: np.random.Generator, obs: dict) -> int:
     return int(rng.choice(np.flatnonzero(obs["action_mask"])))
 
 
+def random_env_action(env, rng: np.random.Generator, obs: dict):
+    """``random_action`` for a ``Discrete`` env; for a ``Box`` one, uniform in the box."""
+    space = env.action_space
+    if isinstance(space, spaces.Box):
+        return rng.uniform(space.low, space.high).astype(space.dtype)
+    return random_action(rng, obs)
+
+
 def random_actions(rng: np.random.Generator, obs: dict, agents: list[str]) -> dict[str, int]:
     """One ``random_action`` per live agent, drawn in the order of ``agents``."""
     return {a: random_action(rng, obs[a]) for a in agents}

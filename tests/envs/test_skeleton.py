@@ -18,9 +18,11 @@ from envs.rollout import play, play_parallel
 from envs.settings import EnvSettings
 from envs.single import GraphEnv
 from envs.team import TeamParallelEnv
-from tests.envs.episodes import check_single_env, random_action, random_actions
+from tests.envs.episodes import check_single_env, random_action, random_actions, random_env_action
 
 SINGLES = sorted(name for name, e in ENVS.items() if not e.multi_agent)
+# the envs whose action is one Discrete choice (the rest act with a Box: one value per node)
+DISCRETE = [name for name in SINGLES if entry(name).make({}).action_space.shape == ()]
 
 
 def guide_example() -> dict:
@@ -65,12 +67,16 @@ def test_stepping_an_ended_episode_raises(name):
     with pytest.raises(RuntimeError, match="before reset"):
         env.step(0)
     rng = np.random.default_rng(0)
-    play(env, lambda env, obs: random_action(rng, obs), seed=2)
+    play(env, lambda env, obs: random_env_action(env, rng, obs), seed=2)
     with pytest.raises(RuntimeError, match="after the episode ended"):
         env.step(0)
 
 
-@pytest.mark.parametrize("name", SINGLES)
+def test_both_kinds_of_action_are_there():
+    assert "mvc" in DISCRETE and "rates" in set(SINGLES) - set(DISCRETE)
+
+
+@pytest.mark.parametrize("name", DISCRETE)
 def test_one_action_parser_for_every_env(name):
     env = entry(name).make({})
     obs, _ = env.reset(seed=0)

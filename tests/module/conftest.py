@@ -13,7 +13,8 @@ from gymnasium import spaces
 from envs.contract import GraphObsSpec
 
 ENCODERS = ("gcn", "gat", "sage", "gin", "gine", "transformer")
-HEADS = ("fixed", "node", "proto", "neighbour", "edge")
+HEADS = ("fixed", "node", "proto", "neighbour", "edge", "two_stage_edge")
+EDGE_HEADS = ("edge", "two_stage_edge")
 
 # A 5-node graph: a path 0-1-2-3-4 plus the chord 0-2, both directions (10 directed edges).
 UNDIRECTED = np.array([[0, 1], [1, 2], [2, 3], [3, 4], [0, 2]])
@@ -35,7 +36,15 @@ def tiny_config(**overrides: Any) -> dict[str, Any]:
 def num_actions(head: str, max_nodes: int, max_edges: int, max_degree: int) -> int:
     """The action count each head needs (``fixed`` takes 4 compass-like moves)."""
     return {"fixed": 4, "node": max_nodes, "proto": max_nodes, "neighbour": max_degree,
-            "edge": max_edges}[head]
+            "edge": max_edges, "two_stage_edge": max_edges,
+            "gaussian": max_nodes}[head]
+
+
+def action_space_for(head: str, spec: GraphObsSpec) -> spaces.Space:
+    """``Discrete(A)``, or for the ``gaussian`` head the Box of one value per node slot."""
+    if head == "gaussian":
+        return spaces.Box(-1.0, 1.0, (spec.max_nodes,), np.float32)
+    return spaces.Discrete(spec.num_actions)
 
 
 def make_spec(head: str, max_nodes: int = NUM_NODES, max_edges: int = 10, max_degree: int = 3,
@@ -67,7 +76,7 @@ def action_mask_for(head: str, spec: GraphObsSpec, edge_index: np.ndarray,
         return np.array([1, 0, 1, 1, 1])            # node 1 invalid
     if head == "neighbour":
         return np.ones(len(neighbours), np.int8)
-    if head == "edge":
+    if head in EDGE_HEADS:
         return (np.arange(edge_index.shape[1]) % 3 != 0).astype(np.int8)
     return np.array([1, 1, 0, 1])
 
@@ -115,7 +124,7 @@ def build_module(spec: GraphObsSpec, **config: Any):
 
     torch.manual_seed(0)
     module = GraphRLModule(observation_space=spec.space(),
-                           action_space=spaces.Discrete(spec.num_actions),
+                           action_space=action_space_for(config.get("head", "fixed"), spec),
                            model_config=tiny_config(**config))
     return module.eval()
 

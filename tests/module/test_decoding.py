@@ -114,10 +114,11 @@ def test_every_decoding_covers_every_edge(decoding, name, mask_useless):
 
 @pytest.mark.parametrize("decoding", SETTINGS, ids=lambda d: d.label())
 @pytest.mark.parametrize("name", sorted(GRAPHS))
-def test_every_decoding_gives_a_maximal_matching(decoding, name):
+@pytest.mark.parametrize("head", ["edge", "two_stage_edge"])
+def test_every_decoding_gives_a_maximal_matching(decoding, name, head):
     g = GRAPHS[name]
     env = matching_env(g)
-    info = decode_episode(module_for(env, "edge"), env, decoding, seed=0)
+    info = decode_episode(module_for(env, head), env, decoding, seed=0)
     m = env.matching
     ends = g.edges[m.chosen].ravel()
     assert len(np.unique(ends)) == len(ends), "two chosen edges share a node"
@@ -150,7 +151,8 @@ def recorded(env, method: str) -> list:
     return calls
 
 
-@pytest.mark.parametrize("make, head", [(cover_env, "node"), (matching_env, "edge")])
+@pytest.mark.parametrize("make, head", [(cover_env, "node"), (matching_env, "edge"),
+                                        (matching_env, "two_stage_edge")])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_one_at_a_time_decoding_plays_the_actions_of_play_episode(make, head, seed):
     g = ws(30, seed)

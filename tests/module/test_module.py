@@ -39,7 +39,8 @@ def test_unknown_encoder_lists_the_allowed_ones():
 
 def test_unknown_head_lists_the_allowed_ones():
     with pytest.raises(ValueError, match=r"model_config\['head'\] must be one of \['fixed', "
-                       r"'node', 'proto', 'neighbour', 'edge'\], got 'nodes'"):
+                       r"'node', 'proto', 'neighbour', 'edge', 'two_stage_edge', 'gaussian'\], "
+                       r"got 'nodes'"):
         validate_model_config({"head": "nodes"})
 
 

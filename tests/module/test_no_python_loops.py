@@ -13,7 +13,7 @@ from torch.overrides import TorchFunctionMode
 
 from envs.contract import GraphObsSpec
 from envs.graphs import watts_strogatz
-from tests.module.conftest import ENCODERS, HEADS, num_actions
+from tests.module.conftest import ENCODERS, HEADS, action_space_for, num_actions
 
 
 class _CountCalls(TorchFunctionMode):
@@ -56,7 +56,7 @@ def _count(module, batch) -> int:
 
 
 @pytest.mark.parametrize("encoder", ENCODERS)
-@pytest.mark.parametrize("head", HEADS)
+@pytest.mark.parametrize("head", (*HEADS, "gaussian"))
 def test_torch_call_count_does_not_grow_with_graphs_nodes_or_edges(encoder, head):
     from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
@@ -71,7 +71,7 @@ def test_torch_call_count_does_not_grow_with_graphs_nodes_or_edges(encoder, head
                             state=GraphObsSpec(max_nodes, max_edges, 2, 1, edge_features=1))
         module = RLModuleSpec(
             module_class=GraphRLModule, observation_space=spec.space(),
-            action_space=__import__("gymnasium").spaces.Discrete(spec.num_actions),
+            action_space=action_space_for(head, spec),
             model_config={"encoder": encoder, "head": head, "hidden": 8, "num_layers": 2,
                           "head_hidden": 8, "critic": "central"}).build()
         counts.append(_count(module, sample))

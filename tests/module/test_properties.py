@@ -13,6 +13,7 @@ from envs.contract import GraphObsSpec
 from ray.rllib.core.columns import Columns
 from rllib_gnn.nn.inference import resize_module
 from tests.module.conftest import (
+    EDGE_HEADS,
     EDGE_INDEX,
     ENCODERS,
     HEADS,
@@ -116,15 +117,16 @@ def test_padding_invariance_n8_vs_n40(encoder, head, arrays):
     logits8, value8 = run(module8, to_batch([obs8]))
     logits40, value40 = run(module40, to_batch([obs40]))
     real = {"fixed": 4, "node": NUM_NODES, "proto": NUM_NODES, "neighbour": len(NEIGHBOURS),
-            "edge": EDGE_INDEX.shape[1]}[head]
+            "edge": EDGE_INDEX.shape[1], "two_stage_edge": EDGE_INDEX.shape[1]}[head]
     torch.testing.assert_close(logits40[:, :real], logits8[:, :real], atol=ATOL, rtol=0)
     torch.testing.assert_close(value40, value8, atol=ATOL, rtol=0)
 
 
-def test_padding_content_is_never_read(arrays):
+@pytest.mark.parametrize("head", EDGE_HEADS)
+def test_padding_content_is_never_read(head, arrays):
     """Garbage in padded node rows and masked edge slots leaves logits and value unchanged."""
-    spec, obs = padded("edge", 8, arrays)
-    module = build_module(spec, encoder="transformer", head="edge")
+    spec, obs = padded(head, 8, arrays)
+    module = build_module(spec, encoder="transformer", head=head)
     dirty = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in obs.items()}
     dirty["x"][NUM_NODES:] = 5.0
     dirty["edge_attr"][EDGE_INDEX.shape[1]:] = -9.0
@@ -136,7 +138,7 @@ def test_padding_content_is_never_read(arrays):
     torch.testing.assert_close(dirty_value, clean_value, atol=ATOL, rtol=0)
 
 
-@pytest.mark.parametrize("head", ["node", "edge"])
+@pytest.mark.parametrize("head", ["node", "edge", "two_stage_edge"])
 def test_10000_samples_never_hit_a_masked_action(head, arrays):
     spec = make_spec(head)
     module = build_module(spec, encoder="sage", head=head)

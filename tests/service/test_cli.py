@@ -140,6 +140,11 @@ def test_train_then_evaluate_larger_graphs_then_report(ray_session, tmp_path, ca
     assert len(evaluations) == 2
     assert any(json.loads(p.read_text())["evaluations"][0]["env_config"]["graphs"]["split"]
                == "test_100" for p in evaluations)
+    # Some baselines only (e.g. no exact solve on graphs too large for it): its own files.
+    assert main(["evaluate", str(checkpoint), "--episodes", "1", "--baselines", "greedy"]) == 0
+    table = capsys.readouterr().out
+    assert "greedy" in table and "random" not in table and "ratio_to_exact" not in table
+    assert len(list((run_dir / "evaluations").glob("*-greedy.json"))) == 1
 
     assert main(["report", str(run_dir)]) == 0
     written = [Path(line) for line in capsys.readouterr().out.split()]

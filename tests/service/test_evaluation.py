@@ -1,8 +1,8 @@
 """`evaluate`: a checkpoint's policy vs the baselines on the same (larger) seeded graphs.
 
 One tiny PPO run on MVC (15-node training graphs, 1 iteration) is checkpointed once for
-the module; the policy is then evaluated on 20- and 100-node graphs. An untrained per_agent
-MVC-team checkpoint shows each agent playing its own module. The players, the env-config
+the module; the policy is then evaluated on 20- and 100-node graphs (per_agent team checkpoints:
+test_evaluation_per_agent.py). The players, the env-config
 rule, the extra metrics and the file writing are also checked without Ray, on untrained
 modules.
 """
@@ -352,75 +352,6 @@ def test_a_decoding_that_cannot_play_fails_before_any_episode(tmp_path):
     assert not list(tmp_path.rglob("evaluations"))
 
 
-# ---------------------------------------------------------------------------- per_agent
-PER_AGENT_TRAIN = {**TRAIN_ENV_CONFIG, "num_agents": 2}
-
-
-@pytest.fixture(scope="module")
-def per_agent_checkpoint(ray_session, tmp_path_factory):
-    """An untrained per_agent mvc-multi checkpoint (modules agent_0, agent_1, as the
-    service's builder names them) whose agent_1 module has all weights zero on disk: its
-    logits are all equal, so it picks the lowest valid node."""
-    import torch
-
-    from rllib_gnn.training.algorithm import build_algorithm_config
-    from rllib_gnn.training.experiment import resolve_experiment
-
-    experiment = resolve_experiment({**TINY_MVC, "env": "mvc-multi",
-                                     "env_config": PER_AGENT_TRAIN,
-                                     "multi_agent": {"policies": "per_agent"}})
-    algo = build_algorithm_config(experiment).build_algo()
-    ckpt = tmp_path_factory.mktemp("run") / "trial_0" / "checkpoint_000000"
-    try:
-        algo.save_to_path(str(ckpt))
-    finally:
-        algo.stop()
-    save_experiment_files(ckpt, experiment)
-    zeroed, _ = load_policy(ckpt, "agent_1")
-    with torch.no_grad():
-        for param in zeroed.parameters():
-            param.zero_()
-    zeroed.save_to_path(str(ckpt / checkpoints.MODULE_SUBDIR / "agent_1"))
-    return ckpt
-
-
-def _team_cover_weights(modules: dict, seeds) -> list[float]:
-    """Cover weights of the mvc-multi test episodes with ``modules[agent]`` per agent."""
-    from envs.catalog import entry
-    from envs.rollout import play_parallel
-    from rllib_gnn.nn.inference import compute_action, resize_module
-
-    env = entry("mvc-multi").make({**TEST_GRAPHS, "num_agents": 2})
-    sized = {a: resize_module(m, env.observation_space(a), env.action_space(a))
-             for a, m in modules.items()}
-    choose = lambda env, obs: {a: compute_action(sized[a], o)[0] for a, o in obs.items()}  # noqa: E731
-    return [play_parallel(env, choose, seed=s)["cover_weight"] for s in seeds]
-
-
-def test_a_per_agent_checkpoint_plays_each_agent_with_its_own_module(per_agent_checkpoint,
-                                                                     tmp_path):
-    policy, mapping, experiment = checkpoints.load_team(per_agent_checkpoint)
-    assert sorted(policy) == ["agent_0", "agent_1"] and mapping("agent_1") == "agent_1"
-    assert experiment["multi_agent"] == {"policies": "per_agent"}
-    rows = evaluate(per_agent_checkpoint, TEST_GRAPHS, episodes=3, out=tmp_path)["rows"]
-    assert [r["player"] for r in rows] == ["policy", "exact", "greedy"]
-    assert rows[0]["ratio_to_exact"] >= 1 - 1e-9
-    (record,) = tmp_path.glob("*.json")
-    per = json.loads(record.read_text())["evaluations"][0]["per_episode"]
-    own = _team_cover_weights(policy, per["seeds"])
-    np.testing.assert_allclose(per["cover_weight"]["policy"], own)
-    # Not vacuous: one module for both agents (either one) plays other covers.
-    for shared in ("agent_0", "agent_1"):
-        other = _team_cover_weights(dict.fromkeys(policy, policy[shared]), per["seeds"])
-        assert not np.allclose(other, own), f"{shared} for both agents plays the same covers"
-
-
-def test_a_per_agent_checkpoint_cannot_play_a_larger_team(per_agent_checkpoint, tmp_path):
-    with pytest.raises(ValueError, match=r"agent 'agent_2'.*\['agent_0', 'agent_1'\]"):
-        evaluate(per_agent_checkpoint, {**TEST_GRAPHS, "num_agents": 3}, episodes=1,
-                 out=tmp_path)
-
-
 def test_a_dict_of_modules_needs_a_mapping_fn():
     from envs.catalog import entry
 
@@ -431,28 +362,24 @@ def test_a_dict_of_modules_needs_a_mapping_fn():
         best_of_k_player(module, 1, "mvc", policy_mapping_fn=lambda agent: agent)
 
 
-def test_format_evaluation_shows_mean_plus_minus_std_or_se():
-    rows = [{"player": "policy", "episodes": 3, "cover_weight_mean": 2.0,
-             "cover_weight_std": 0.5, "length_mean": 4.0, "ratio_to_exact": 1.25,
-             "ratio_to_exact_se": 0.125, "se_below_diff": True, "wall_s": 0.5,
-             "wall_s_per_episode": 0.1667},
-            {"player": "exact", "episodes": 3, "cover_weight_mean": 1.6,
-             "cover_weight_std": 0.25, "length_mean": 3.0, "ratio_to_exact": 1.0,
-             "ratio_to_exact_se": 0.0, "se_below_diff": None}]
-    lines = format_evaluation(rows).splitlines()
-    assert lines[0].split() == ["player", "episodes", "cover_weight", "length",
-                                "ratio_to_exact", "se_below_diff", "wall_s_per_episode"]
-    assert "2.0000 ± 0.5000" in lines[2] and "1.2500 ± 0.1250" in lines[2]
-    assert lines[2].split()[-2:] == ["yes", "0.1667"]
-    assert "1.6000 ± 0.2500" in lines[3] and "1.0000 ± 0.0000" in lines[3]
-    assert format_evaluation([]) == ""
+def test_evaluate_plays_only_the_chosen_baselines(checkpoint, tmp_path):
+    rows = evaluate(checkpoint, TEST_GRAPHS, episodes=2, out=tmp_path,
+                    baselines=["greedy"])["rows"]
+    assert [r["player"] for r in rows] == ["policy", "greedy"]
+    assert not any(key.startswith("ratio_to_exact") for key in rows[0])  # no reference played
+    with pytest.raises(ValueError, match=r"unknown baseline\(s\) \['optimal'\].*'exact'"):
+        evaluate(checkpoint, TEST_GRAPHS, episodes=1, out=tmp_path, baselines=["optimal"])
 
 
-def test_format_evaluation_shows_a_metric_no_episode_reported_as_a_dash():
-    rows = [{"player": "shortest_path", "success_mean": 1.0, "success_std": 0.0,
-             "path_ratio_mean": 1.0, "path_ratio_std": 0.0},
-            {"player": "stay", "success_mean": 0.0, "success_std": 0.0,
-             "path_ratio_mean": float("nan"), "path_ratio_std": float("nan")}]
-    lines = format_evaluation(rows).splitlines()
-    assert lines[0].split() == ["player", "success", "path_ratio"]
-    assert lines[3].split() == ["stay", "0.0000", "±", "0.0000", "-"]
+def test_improve_adds_an_improved_row_for_the_policy_and_each_baseline_but_exact(
+        checkpoint, tmp_path):
+    record = evaluate(checkpoint, TEST_GRAPHS, episodes=3, out=tmp_path, improve=True,
+                      baselines=["exact", "greedy"])
+    assert [r["player"] for r in record["rows"]] == [
+        "policy", "policy_improved", "exact", "greedy", "greedy_improved"]
+    per = record["per_episode"]["cover_weight"]
+    assert all(b <= a + 1e-9 for a, b in zip(per["policy"], per["policy_improved"]))
+    assert all(b <= a + 1e-9 for a, b in zip(per["greedy"], per["greedy_improved"]))
+    assert {(p["player"], p["against"]) for p in record["pairs"]} >= {
+        ("policy_improved", "greedy_improved"), ("policy", "greedy_improved")}
+    assert len(list(tmp_path.glob("*-exact+greedy-improved.json"))) == 1

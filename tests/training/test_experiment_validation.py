@@ -223,6 +223,15 @@ def test_every_algorithm_validates_with_consistent_batch_settings(algorithm):
     assert exp["algorithm"] == algorithm
 
 
+def test_a_box_env_refuses_imitation_in_one_line():
+    rates = {"env": "rates", "env_config": {}, "model": {"head": "gaussian"},
+             "evaluation": {"env_config": {}, "episodes": 3}}
+    resolve_experiment({**TINY_MVC, **rates})  # the same without pretrain is fine
+    assert problems_of(**rates, pretrain={"imitate": "greedy"}) == [
+        "pretrain: env 'rates' acts with Box(-1.0, 1.0, (20,), float32); imitation clones "
+        "Discrete actions only (remove the pretrain section)"]
+
+
 def test_the_range_and_choice_tables_name_only_real_keys():
     """A typo in RANGES would leave a key unchecked silently."""
     known = {key for cls in CONFIG_CLASSES.values() for section in ALGORITHM_SECTIONS
@@ -292,3 +301,13 @@ def test_an_evaluation_plays_each_graph_of_a_fixed_list_at_most_once():
     resolve_experiment({**TINY_MVC, "env_config": files,
                         "evaluation": {"env_config": {}, "episodes": 4},
                         "periodic_evaluation": {"every": 1, "episodes": 4}})
+
+
+def test_discrete_heads_skip_rllibs_action_unsquash_pass():
+    from rllib_gnn.training.algorithm import build_algorithm_config
+
+    config = build_algorithm_config(resolve_experiment(TINY_MVC))
+    assert (config.normalize_actions, config.clip_actions) == (False, False)
+    rates = resolve_experiment(yaml.safe_load(
+        (Path(__file__).parents[2] / "tune_configs" / "rates.yaml").read_text()))
+    assert build_algorithm_config(rates).normalize_actions  # Box actions: RLlib's default

@@ -16,9 +16,13 @@ ENV_HEADS = [
     ("nav", "fixed", {"graphs": {"generator": "grid", "sizes": [16], "weights": "unit"},
                       "actions": "compass"}),
     ("matching", "edge", {"graphs": {"generator": "erdos_renyi", "sizes": [8], "params": {"p": 0.4}}}),
+    ("matching", "two_stage_edge",
+     {"graphs": {"generator": "erdos_renyi", "sizes": [8], "params": {"p": 0.4}}}),
     ("patrol", "neighbour", {"graphs": {"generator": "grid", "sizes": [9], "weights": "unit"},
                              "max_steps": 20}),
     ("tsp", "node", {"graphs": {"generator": "uniform_points", "sizes": [8]}, "knn": 4}),
+    # a Box of one value per node: 6- and 9-node graphs padded to 9, so some slots are masked
+    ("rates", "gaussian", {"graphs": {"generator": "random_geometric", "sizes": [6, 9]}}),
 ]
 
 
@@ -65,6 +69,8 @@ def test_ppo_trains_two_iterations(ray_session, env, head, env_config):
     changed = [k for k in before if not np.array_equal(before[k], after[k])]
     assert any(k.startswith("encoder.") for k in changed), "the encoder was not updated"
     assert any(k.startswith("head.") for k in changed), "the action head was not updated"
+    if head == "gaussian":
+        assert "head.log_std" in changed, "the Gaussian's log std was not learned"
 
 
 def test_ppo_with_a_central_critic_on_patrolling_state(ray_session):
