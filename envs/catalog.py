@@ -143,6 +143,12 @@ ENVS: dict[str, EnvEntry] = {
          "equal_share": "envs.rates:play_equal_share", "random": "envs.rates:play_random"},
         "lp", "rate allocation under neighbourhood capacities; an action sets every node's "
         "rate (Box, one value per node)", "utility_ratio", ("utility_ratio",)),
+    "robots": EnvEntry(
+        "envs.robots:RobotsParallelEnv", True, "success", "max",
+        {"prioritised": "envs.robots:play_prioritised",
+         "independent": "envs.robots:play_independent"}, "prioritised",
+        "K robots on a grid map, each to its own goal; observations are k-hop neighbourhoods "
+        "of the communication graph", None, ("robots_at_goal", "makespan", "collisions")),
 }
 
 
