@@ -17,7 +17,6 @@ from envs._validation import require_float, require_int
 from envs.contract import GraphObsSpec
 from envs.episode import EpisodeCore
 from envs.graphs import Graph
-from envs.navigation.graph import COMPASS
 from envs.robots.comm import comm_adjacency, edges_within, within_hops
 from envs.robots.moves import resolve_moves
 from envs.robots.world import GridMap
@@ -34,7 +33,7 @@ OWN_FEATURES = ("closer_up", "closer_right", "closer_down", "closer_left",
 #: Features an observing robot adds to every robot of its neighbourhood.
 RELATIVE_FEATURES = ("rel_x", "rel_y", "is_self")
 #: Edge features (both in observations and in the state): the offset from the source robot
-#: to the target robot and its length, in units of ``comm_range``.
+#: to the target robot and its length, in units of ``max(comm_range, 1)`` cells.
 EDGE_FEATURES = ("dx", "dy", "distance")
 #: Graph draws tried at reset before giving up on a distribution whose maps are too small.
 MAX_DRAWS = 100

@@ -51,7 +51,8 @@ class RobotsParallelEnv(TeamParallelEnv):
     |               | rows elsewhere (see below)                                        |
     | `node_mask`   | 1 for the robots within ``comm_hops`` hops of i (i included)      |
     | `edge_index`  | this step's communication edges between those robots, both ways   |
-    | `edge_attr`   | (E, 3): ``dx, dy, distance`` from source to target / comm_range   |
+    | `edge_attr`   | (E, 3): ``dx, dy, distance`` from source to target, in units of |
+    |               | ``max(comm_range, 1)`` cells                                      |
     | `action_mask` | (5,): the moves that stay on free cells (idle always)             |
     | `agent_node`  | i                                                                 |
     | `state`       | with ``global_state=True`` (default): every robot (own features   |
@@ -69,10 +70,10 @@ class RobotsParallelEnv(TeamParallelEnv):
     |               |                    | heuristic channels of DHC, Ma et al. 2021)     |
     | 2w+4          | `goal_distance`    | log(1 + j's shortest-path steps to its goal)   |
     | 2w+5          | `at_goal`          | 1 if j stands on its goal                      |
-    | 2w+6, 2w+7    | `rel_x`, `rel_y`   | j's cell minus i's, / comm_range               |
+    | 2w+6, 2w+7    | `rel_x`, `rel_y`   | j's cell minus i's, / max(comm_range, 1)       |
     | 2w+8          | `is_self`          | 1 on i's own row                               |
 
-    Every feature is a robot's own quantity in cells or in units of ``comm_range``: none is
+    Every feature is a robot's own quantity in cells or in units of ``max(comm_range, 1)``: none is
     divided by the team size or the map size, so a policy reads a larger team or map the
     same way. The robots beyond ``comm_hops`` hops have no row, no edge and no influence on
     anything robot i observes: with ``comm_hops=0`` a robot sees itself alone (the policy

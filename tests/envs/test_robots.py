@@ -171,3 +171,12 @@ def test_windows_read_obstacles_and_the_map_edge():
     world = GridMap.build(corridor(4), radius=1)
     window = world.windows(np.array([0]))[0]
     assert (window[[0, 2]] == -1).all() and window[1].tolist() == [-1, 0, 1]
+
+
+def test_penalty_mode_unmasks_walls_and_a_wall_move_stays_and_pays():
+    env = make(num_agents=2, invalid_action="penalty", invalid_penalty=-1.0, step_cost=0.05)
+    obs, _ = env.reset(seed=0, options={"starts": [0, 5], "goals": [2, 6]})
+    assert obs["agent_0"]["action_mask"].tolist() == [1, 1, 1, 1, 1]
+    _, rewards, *_ = env.step({"agent_0": 0, "agent_1": 4})
+    assert rewards["agent_0"] == pytest.approx(-1.05) and env.core.cells.tolist() == [0, 5]
+    assert env.core.collisions == 0
