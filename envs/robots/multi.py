@@ -80,6 +80,19 @@ class RobotsParallelEnv(TeamParallelEnv):
     without communication). The state's ``x`` is the first 2w + 6 columns of every robot
     plus the clock; it is packed once per step and shared by every observation (read-only).
 
+    ## Decentralised execution
+
+    Robot i's observation is a function of the local views (cell, goal distances, window)
+    of the robots within k = ``comm_hops`` hops and nothing else, so any policy on it, a GNN
+    of any number of layers included, is decentralised: it is what i can compute after k
+    rounds in which every robot relays what it has heard to its neighbours. A GNN with more
+    than k layers runs further rounds on that local copy, one with fewer still reads the
+    outer hops through the pooled graph embedding; with exactly k layers the agent-node
+    embedding equals what k rounds of in-network message passing (embeddings exchanged, not
+    views) would give. A robot's window shows robots that are not in its neighbourhood only
+    when ``comm_range`` < ``fov_radius * sqrt(2)`` (default 3 >= 2.83: every robot in a window
+    is a neighbour).
+
     ## Rewards
 
     Per robot and step: ``-step_cost`` if it is not on its goal after the step;
