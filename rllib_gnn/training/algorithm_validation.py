@@ -58,11 +58,25 @@ def algorithm_problems(exp: Mapping[str, Any]) -> list[str]:
                 given[(section, key)] = value
     if exp["algorithm"] == "DQN":
         problems += _dqn_problems(exp)
+    problems += _bundle_problems(exp)
     with _quiet_rllib():
         problems += _setter_problems(config_class, given)
         problems += _batch_problems(_build(config_class, given), given)
         problems += _validate_problems(config_class, given)
     return problems
+
+
+def _bundle_problems(exp: Mapping[str, Any]) -> list[str]:
+    """Remote env runners with no resource at all: Ray Tune refuses an empty placement
+    group bundle with a deep traceback once the trial starts."""
+    runners = exp["env_runners"]
+    if (runners.get("num_env_runners", 0) > 0 and runners.get("num_cpus_per_env_runner") == 0
+            and not runners.get("num_gpus_per_env_runner")):
+        return ["env_runners.num_cpus_per_env_runner = 0 leaves each of the "
+                f"{runners['num_env_runners']} remote env runners an empty resource bundle, "
+                "which Ray Tune refuses; give them a fraction of a CPU (e.g. 0.05) or "
+                "num_env_runners: 0 (sampling in the trial's own process)"]
+    return []
 
 
 #: The replay buffers DQN takes on the new API stack (``replay_buffer_config.type``).

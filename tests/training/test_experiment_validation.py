@@ -144,6 +144,9 @@ def sweep(path: str, spec: dict, **tune) -> dict:
     ({"tune": {"metric": "rllib_gnn/score"}}, "tune.metric 'rllib_gnn/score' is no result key"),
     ({"tune": {"metric": "env_runners/episode_reward_mean"}},
      "RLlib's new API stack reports 'env_runners/episode_return_mean'"),
+    ({"env_runners": {"num_env_runners": 2, "num_cpus_per_env_runner": 0}},
+     "env_runners.num_cpus_per_env_runner = 0 leaves each of the 2 remote env runners an "
+     "empty resource bundle"),
 ])
 def test_a_bad_value_is_one_line_naming_key_value_and_what_is_allowed(changes, expected):
     [problem] = problems_of(**changes)
