@@ -7,6 +7,7 @@ import json
 import sys
 
 from envs.compare import HELD_OUT_SEED
+from rllib_gnn.training.memory import keep_freed_memory
 
 
 def _int_at_least(minimum: int):
@@ -198,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
+    keep_freed_memory()  # large-graph forward passes: no page faults per pass
     try:
         return args.func(args)
     except ValueError as err:  # bad user input: one line, no traceback

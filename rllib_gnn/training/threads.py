@@ -29,10 +29,13 @@ import torch
 from ray.rllib.env.multi_agent_env_runner import MultiAgentEnvRunner
 from ray.rllib.env.single_agent_env_runner import SingleAgentEnvRunner
 
+from rllib_gnn.training.memory import MALLOC_ENV
+
 #: Torch intra-op threads of small-batch inference (sampling, evaluation play).
 SAMPLING_THREADS = 1
-#: Environment variables of every process of a run (unless already set).
-PROCESS_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
+#: Environment variables of every process of a run (unless already set): OpenMP's wait
+#: policy, and glibc keeping freed memory for large tensors (:mod:`~rllib_gnn.training.memory`).
+PROCESS_ENV = {"OMP_WAIT_POLICY": "PASSIVE", **MALLOC_ENV}
 
 
 @contextlib.contextmanager

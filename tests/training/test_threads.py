@@ -38,7 +38,11 @@ def test_the_algorithm_samples_with_the_policys_env_runners():
 
 
 def test_the_runs_processes_get_the_wait_policy_unless_the_user_set_one(monkeypatch):
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    assert threads.runtime_env() == {"env_vars": {"OMP_WAIT_POLICY": "PASSIVE"}}
+    for key in threads.PROCESS_ENV:
+        monkeypatch.delenv(key, raising=False)
+    assert threads.runtime_env()["env_vars"]["OMP_WAIT_POLICY"] == "PASSIVE"
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")  # the user's (or the job's) choice wins
+    assert "OMP_WAIT_POLICY" not in threads.runtime_env()["env_vars"]
+    for key in threads.PROCESS_ENV:
+        monkeypatch.setenv(key, "1")
     assert threads.runtime_env() == {}
