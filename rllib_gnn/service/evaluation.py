@@ -104,11 +104,14 @@ def _players(module, mapping: Callable | None, entry: EnvEntry, sample: int,
         players[f"policy_best_of_{sample}"] = best_of_k_player(module, sample, entry,
                                                                policy_mapping_fn=mapping)
     players.update({name: entry.baseline(name) for name in baselines})
-    if improve:  # each one-episode player but the reference, beside its improved form
-        players = {key: value for name, player in players.items() for key, value in (
-            [(name, player)] + ([(name + IMPROVED, improved_player(player, entry))]
-                                if _improvable(name, entry) else []))}
-    return players
+    if not improve:
+        return players
+    with_improved = {}  # each one-episode player but the reference, then its improved form
+    for name, player in players.items():
+        with_improved[name] = player
+        if _improvable(name, entry):
+            with_improved[name + IMPROVED] = improved_player(player, entry)
+    return with_improved
 
 
 def _improvable(name: str, entry: EnvEntry) -> bool:

@@ -30,13 +30,11 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 def keep_freed_memory() -> bool:
     """Apply :data:`MALLOC_ENV` to this running process (``mallopt``); False where the C
     library is not glibc (nothing changes there)."""
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name) if name else None
-        mallopt = libc.mallopt if libc is not None else None
-    except (OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    except (OSError, TypeError):
         return False
-    if mallopt is None or not hasattr(libc, "gnu_get_libc_version"):
+    if not hasattr(libc, "gnu_get_libc_version"):
         return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, HEAP_BYTES)) and bool(
-        mallopt(_M_TRIM_THRESHOLD, HEAP_BYTES))
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, HEAP_BYTES)) and bool(
+        libc.mallopt(_M_TRIM_THRESHOLD, HEAP_BYTES))
