@@ -58,6 +58,21 @@ def test_watts_strogatz_keeps_the_ring_edge_count():
         assert g.num_edges == 2 * g.num_nodes
 
 
+@pytest.mark.parametrize("n, k", [(5, 2), (10, 4), (15, 4), (20, 6), (101, 4)])
+@pytest.mark.parametrize("p", [0.0, 0.3, 1.0])
+def test_watts_strogatz_is_networkxs_graph_and_leaves_the_rng_as_networkx_does(n, k, p):
+    from envs.generators import watts_strogatz
+
+    for seed in range(20):
+        ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+        graph = watts_strogatz(n, ours, k, p)
+        reference = nx.watts_strogatz_graph(n, k, p, seed=theirs)
+        expected = np.array(sorted(tuple(sorted(e)) for e in reference.edges), np.int64)
+        assert graph.num_nodes == n
+        np.testing.assert_array_equal(graph.edges, expected.reshape(-1, 2))
+        assert ours.random() == theirs.random()  # the same draws were taken
+
+
 def test_presets_have_the_blog_sizes():
     assert preset("blog_mvc", "train").sizes == (5, 10, 15)
     assert preset("blog_mvc", "validation").sizes == (15,)
