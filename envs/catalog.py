@@ -44,6 +44,9 @@ class EnvEntry:
         improve: ``"module:function"`` of a local improvement at inference,
             ``function(env, final info) -> final info`` of the improved solution, called
             right after an episode ended (the env still holds its final state), or None.
+        vector_class: ``"module:Class"`` of a native gymnasium ``VectorEnv`` stepping B
+            episodes of a single-agent env at once (``Class(num_envs, config)``), or None:
+            :meth:`make_vector` then steps B copies in gymnasium's ``SyncVectorEnv``.
     """
 
     env_class: str
@@ -56,10 +59,21 @@ class EnvEntry:
     ratio: str | None = None
     extra_metrics: tuple[str, ...] = ()
     improve: str | None = None
+    vector_class: str | None = None
 
     def make(self, config: dict | None = None, **overrides: Any):
         """Build the environment from a config dict."""
         return _load(self.env_class)(config, **overrides)
+
+    def make_vector(self, num_envs: int, config: dict | None = None):
+        """``num_envs`` episodes of a single-agent env in one gymnasium ``VectorEnv``."""
+        if self.multi_agent:
+            raise ValueError(f"{self.env_class} is a PettingZoo env: it has no vector form")
+        if self.vector_class is not None:
+            return _load(self.vector_class)(num_envs, config)
+        from gymnasium.vector import SyncVectorEnv
+
+        return SyncVectorEnv([lambda: self.make(config) for _ in range(num_envs)])
 
     def observation_version(self) -> int:
         """The version of what this env's observations mean
@@ -86,7 +100,7 @@ ENVS: dict[str, EnvEntry] = {
         {"exact": "envs.mvc:play_exact", "greedy": "envs.mvc:play_greedy",
          "random": "envs.mvc:play_random"}, "exact",
         "weighted minimum vertex cover; an action picks a node", "cover_ratio", ("cover_ratio",),
-        "envs.mvc:improve_final_cover"),
+        "envs.mvc:improve_final_cover", "envs.mvc.vector:MinVertexCoverVectorEnv"),
     "mvc-multi": EnvEntry(
         "envs.mvc:MinVertexCoverParallelEnv", True, "cover_weight", "min",
         {"exact": "envs.mvc:play_exact_parallel", "greedy": "envs.mvc:play_greedy_parallel"},

@@ -151,9 +151,14 @@ class GraphEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict | None = None
               ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Start an episode; ``options`` go to the core (e.g. patrolling's ``start_nodes``)."""
+        self.start_episode(seed, options)
+        return self.core.observations([0], np.zeros(1, bool))[0], {}
+
+    def start_episode(self, seed: int | None = None, options: dict | None = None) -> None:
+        """:meth:`reset` without packing the first observation (a vector form of the env
+        that packs observations itself, such as :mod:`envs.mvc.vector`, starts them so)."""
         super().reset(seed=seed)
         self.core.reset(self.np_random, options, seed)
-        return self.core.observations([0], np.zeros(1, bool))[0], {}
 
     def step(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         """One step; the final step's ``info`` holds the core's metrics, others are empty."""

@@ -81,6 +81,9 @@ def build_algorithm_config(experiment: dict[str, Any],
     # sampling on one torch thread, the update on the process's CPUs (training/threads.py)
     config.env_runners(env_runner_cls=GraphMultiAgentEnvRunner if multi_agent
                        else GraphSingleAgentEnvRunner)
+    if not multi_agent and "gym_env_vectorize_mode" not in experiment["env_runners"]:
+        # the env runner's envs from one call: the env's own vector form (registration.py)
+        config.env_runners(gym_env_vectorize_mode="vector_entry_point")
     if multi_agent:
         # RLlib's multi-agent env check steps unmasked random actions, which a masked env
         # rejects by design; PettingZoo's mask-aware parallel_api_test covers these envs.

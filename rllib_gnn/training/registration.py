@@ -1,6 +1,9 @@
 """Register every env of ``envs.catalog`` with Ray Tune under its catalog name.
 
-Single-agent envs register as they are; multi-agent (PettingZoo) envs are wrapped in
+Single-agent envs register as they are, and RLlib's env runners ask the creator for all
+their envs at once (``gym_env_vectorize_mode="vector_entry_point"``: the config then holds
+``num_envs``), which builds the env's native vector form where it has one
+(:meth:`envs.catalog.EnvEntry.make_vector`). Multi-agent (PettingZoo) envs are wrapped in
 :class:`TeamEnv`, RLlib's ``ParallelPettingZooEnv`` with the episode's end told right.
 """
 
@@ -32,8 +35,12 @@ class TeamEnv(ParallelPettingZooEnv):
 
 
 def make_rllib_env(entry: EnvEntry, config: dict | None):
-    """The env of ``entry`` as RLlib consumes it (a gymnasium Env or a MultiAgentEnv)."""
-    env = entry.make(dict(config or {}))
+    """The env of ``entry`` as RLlib consumes it: a gymnasium Env, a gymnasium VectorEnv
+    when the config holds ``num_envs`` (RLlib's vector entry point), or a MultiAgentEnv."""
+    config = dict(config or {})
+    if "num_envs" in config and not entry.multi_agent:
+        return entry.make_vector(config.pop("num_envs"), config)
+    env = entry.make(config)
     return TeamEnv(env) if entry.multi_agent else env
 
 
