@@ -7,12 +7,14 @@ on the module specs it makes itself but passes the per-policy specs of a user's
 ``MultiRLModuleSpec`` through unchanged, so multi-agent env runners built the whole module,
 a CTDE policy's central critic included. The weight sync sent them the actor only, so the
 critic sat there untrained: memory and build time spent for nothing.
-"""
 
-from __future__ import annotations
+(No ``from __future__ import annotations`` here: the experiment schema reads the YAML types
+of the config methods' keyword arguments from their annotations at run time.)
+"""
 
 from typing import Any
 
+from ray.rllib.algorithms.algorithm_config import NotProvided
 from ray.rllib.algorithms.appo import APPOConfig
 from ray.rllib.algorithms.dqn import DQNConfig
 from ray.rllib.algorithms.impala import IMPALAConfig
@@ -21,6 +23,7 @@ from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 
 from rllib_gnn.nn.module import GraphRLModule
 from rllib_gnn.nn.q_module import GraphQModule
+from rllib_gnn.training.overlap import GraphPPO
 
 
 class InferenceOnlyEnvRunners:
@@ -36,7 +39,21 @@ class InferenceOnlyEnvRunners:
 
 
 class GraphPPOConfig(InferenceOnlyEnvRunners, PPOConfig):
-    """PPO whose env runners build inference-only modules."""
+    """PPO whose env runners build inference-only modules, and which may sample during the
+    update (:class:`~rllib_gnn.training.overlap.GraphPPO`)."""
+
+    def __init__(self, algo_class: type | None = None) -> None:
+        super().__init__(algo_class=algo_class or GraphPPO)
+        self.sample_during_update = False
+
+    def training(self, *, sample_during_update: bool | None = NotProvided,
+                 **kwargs: Any) -> "GraphPPOConfig":
+        """RLlib's PPO ``training`` keys, and ``sample_during_update``: sample the next
+        batch while the learner updates on this one (a policy lag of one iteration; local
+        env runner only, see :mod:`rllib_gnn.training.overlap`)."""
+        if sample_during_update is not NotProvided:
+            self.sample_during_update = bool(sample_during_update)
+        return super().training(**kwargs)
 
 
 class GraphAPPOConfig(InferenceOnlyEnvRunners, APPOConfig):

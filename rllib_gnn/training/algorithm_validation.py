@@ -58,7 +58,7 @@ def algorithm_problems(exp: Mapping[str, Any]) -> list[str]:
                 given[(section, key)] = value
     if exp["algorithm"] == "DQN":
         problems += _dqn_problems(exp)
-    problems += _bundle_problems(exp)
+    problems += _bundle_problems(exp) + _overlap_problems(exp)
     with _quiet_rllib():
         problems += _setter_problems(config_class, given)
         problems += _batch_problems(_build(config_class, given), given)
@@ -76,6 +76,17 @@ def _bundle_problems(exp: Mapping[str, Any]) -> list[str]:
                 f"{runners['num_env_runners']} remote env runners an empty resource bundle, "
                 "which Ray Tune refuses; give them a fraction of a CPU (e.g. 0.05) or "
                 "num_env_runners: 0 (sampling in the trial's own process)"]
+    return []
+
+
+def _overlap_problems(exp: Mapping[str, Any]) -> list[str]:
+    """``sample_during_update`` overlaps the local env runner with the update; remote env
+    runners already sample in their own processes (:mod:`rllib_gnn.training.overlap`)."""
+    runners = exp["env_runners"].get("num_env_runners", 0)
+    if exp["training"].get("sample_during_update") and runners:
+        return [f"training.sample_during_update = true samples with the trial's own env "
+                f"runner during the update, but env_runners.num_env_runners = {runners} "
+                f"samples in remote processes; use num_env_runners: 0 with it, or drop it"]
     return []
 
 

@@ -147,6 +147,13 @@ def sweep(path: str, spec: dict, **tune) -> dict:
     ({"env_runners": {"num_env_runners": 2, "num_cpus_per_env_runner": 0}},
      "env_runners.num_cpus_per_env_runner = 0 leaves each of the 2 remote env runners an "
      "empty resource bundle"),
+    ({"training": {"sample_during_update": True}, "env_runners": {"num_env_runners": 1}},
+     "training.sample_during_update = true samples with the trial's own env runner during "
+     "the update, but env_runners.num_env_runners = 1 samples in remote processes"),
+    ({"training": {"sample_during_update": "yes"}},
+     "training.sample_during_update must be bool"),
+    ({"algorithm": "APPO", "training": {"sample_during_update": True}},
+     "training.sample_during_update"),
 ])
 def test_a_bad_value_is_one_line_naming_key_value_and_what_is_allowed(changes, expected):
     [problem] = problems_of(**changes)
