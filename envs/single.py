@@ -23,6 +23,10 @@ An env is a package ``envs/<name>/`` holding its problem once and two thin shell
     Exact and heuristic solvers on a :class:`~envs.graphs.Graph`, and players that play them
     through :mod:`envs.rollout` so that a policy and a baseline meet the same seeded episodes.
 
+Optionally, ``vector.py``: a gymnasium ``VectorEnv`` stepping B episodes in array operations
+(:mod:`envs.mvc.vector` is the model), named by the catalog entry's ``vector_class``; RLlib's
+env runners then step it instead of B copies of the env.
+
 Then name the env, its metric and its baselines in :mod:`envs.catalog`; ``rllib_gnn``
 registers every catalog entry with Ray Tune. The smallest complete env, each pick earning a
 node's weight (``tests/envs/test_skeleton.py`` runs this very code through gymnasium's and
