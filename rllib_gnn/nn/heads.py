@@ -34,6 +34,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from gymnasium import spaces
 from torch import Tensor, nn
 
@@ -81,6 +82,11 @@ class NodeHead(ActionHead):
     .. math::
         \ell_v = \mathrm{MLP}\big([\mathbf{z}_v \,\|\, \mathbf{z}_G]\big)
 
+    The first layer is computed split, :math:`W [\mathbf{z}_v \| \mathbf{z}_G] + b =
+    W_v \mathbf{z}_v + (W_G \mathbf{z}_G + b)`, the graph's part once per graph rather than
+    once per node slot: half the head's largest product (about a tenth of a PPO update on
+    the blog's MVC graphs), the same parameters.
+
     Shapes:
         - **input:** :math:`(B, N, d)`, :math:`(B, d)`
         - **output:** :math:`(B, N)`
@@ -95,7 +101,10 @@ class NodeHead(ActionHead):
         return int(obs_space["x"].shape[0])
 
     def forward(self, z: Tensor, z_graph: Tensor, obs: Mapping[str, Tensor]) -> Tensor:
-        return self.mlp(torch.cat([z, z_graph.unsqueeze(1).expand_as(z)], -1)).squeeze(-1)
+        first, d = self.mlp[0], z.size(-1)
+        graph_part = F.linear(z_graph, first.weight[:, d:], first.bias)  # (B, head_hidden)
+        h = F.linear(z, first.weight[:, :d]) + graph_part.unsqueeze(1)
+        return self.mlp[1:](h).squeeze(-1)
 
 
 class ProtoHead(ActionHead):

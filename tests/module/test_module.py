@@ -243,3 +243,13 @@ def test_compute_action_casts_arrays_of_the_same_kind(arrays):
     obs = make_obs(spec, "node", arrays)
     plain = {k: np.asarray(v).tolist() for k, v in obs.items()}
     assert compute_action(module, plain)[0] == compute_action(module, obs)[0]
+
+
+def test_node_head_computes_the_mlp_of_node_and_graph_embeddings_concatenated():
+    from rllib_gnn.nn.heads import NodeHead
+
+    torch.manual_seed(0)
+    head = NodeHead(hidden=8, head_hidden=16, activation="relu")
+    z, z_graph = torch.randn(3, 5, 8), torch.randn(3, 8)
+    expected = head.mlp(torch.cat([z, z_graph.unsqueeze(1).expand_as(z)], -1)).squeeze(-1)
+    torch.testing.assert_close(head(z, z_graph, {}), expected)
