@@ -43,7 +43,8 @@ import sys
 import time
 from pathlib import Path
 
-from timing import NO_PERIODIC_EVALUATION, time_training  # benchmarks/timing.py
+from timing import (  # benchmarks/timing.py
+    NO_PERIODIC_EVALUATION, overlap_overrides, time_training)
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -57,8 +58,8 @@ def one_setting(config: str, runners: int, iterations: int, overrides: list[str]
     from rllib_gnn.training.experiment import load_experiment
     from rllib_gnn.training.algorithm import build_algorithm_config
 
-    experiment = load_experiment(config, [NO_PERIODIC_EVALUATION, *overrides,
-                                          f"env_runners.num_env_runners={runners}"])
+    experiment = load_experiment(config, [NO_PERIODIC_EVALUATION, *overlap_overrides(runners),
+                                          *overrides, f"env_runners.num_env_runners={runners}"])
     ray.init(address=os.environ["RAY_ADDRESS"], log_to_driver=False)
     nodes = sum(1 for n in ray.nodes() if n["Alive"])
     cluster_cpus = ray.cluster_resources().get("CPU", 0.0)

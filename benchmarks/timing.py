@@ -73,3 +73,9 @@ def time_training(algo, iterations: int) -> dict[str, float]:
     steps = result["env_runners"]["num_env_steps_sampled_lifetime"] - start_steps
     return {"env_steps": steps, "seconds": seconds, "env_steps_per_s": steps / seconds,
             "sampling_timer_s": sample_s / iterations, "learner_timer_s": learn_s / iterations}
+
+
+def overlap_overrides(runners: int) -> list[str]:
+    """``--set`` lines for a setting with ``runners`` remote env runners: with any, no
+    sampling during the update (it samples with the trial's own env runner)."""
+    return ["training.sample_during_update=false"] if runners else []

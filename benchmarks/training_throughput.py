@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 
 from timing import (  # benchmarks/timing.py (scripts run from here)
-    LOADS, NO_PERIODIC_EVALUATION, busy, service_env, time_training)
+    LOADS, NO_PERIODIC_EVALUATION, busy, overlap_overrides, service_env, time_training)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,8 +50,8 @@ def one_setting(args: argparse.Namespace) -> dict:
         policy.SAMPLING_THREADS = count  # sample on the learner's threads, as torch would
     torch.set_num_threads(count)  # what Ray gives a process of num_cpus=count
     experiment = load_experiment(args.config, [
-        NO_PERIODIC_EVALUATION, *args.set, f"env_runners.num_env_runners={runners}",
-        f"env_runners.num_envs_per_env_runner={envs}"])
+        NO_PERIODIC_EVALUATION, *overlap_overrides(runners), *args.set,
+        f"env_runners.num_env_runners={runners}", f"env_runners.num_envs_per_env_runner={envs}"])
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
              runtime_env=(policy.runtime_env() or None) if args.policy[0] == "default" else None)
     algo = build_algorithm_config(experiment).build_algo()
