@@ -28,6 +28,9 @@ DEFAULT_GRAPHS: dict[str, Any] = {"generator": "random_geometric", "sizes": [20]
 SINGLE_FEATURES = ("is_agent", "is_goal", "visited", "pos_x", "pos_y")
 #: Multi-agent node features, from one agent's perspective.
 MULTI_FEATURES = ("is_self", "is_own_goal", "others_here", "visited_by_self", "pos_x", "pos_y")
+#: What the last two node feature columns hold (``positions``): the node's position, or the
+#: agent's goal's position minus the node's (so a node far from the goal knows where it lies).
+POSITIONS = ("absolute", "to_goal")
 #: Columns of the global ``state``'s ``x`` (both forms, with ``global_state``): active agents
 #: on the node, active agents whose goal is the node, position, and the steps left before
 #: truncation / max_steps (the same on every node: the critic's clock).
@@ -44,13 +47,15 @@ class NavigationSettings(EnvSettings):
     the episode graph's node count."""
 
     DEFAULT_GRAPHS: ClassVar[dict[str, Any]] = DEFAULT_GRAPHS
-    KEYS: ClassVar[tuple[str, ...]] = ("max_degree", "actions", "goal_reward", "stay_cost")
+    KEYS: ClassVar[tuple[str, ...]] = ("max_degree", "actions", "goal_reward", "stay_cost",
+                                       "positions")
     TEAM_KEYS: ClassVar[tuple[str, ...]] = ("exclusive_nodes",)
 
     max_degree: int | None
     actions: str
     goal_reward: float
     stay_cost: float
+    positions: str
     exclusive_nodes: bool
 
     @classmethod
@@ -67,6 +72,8 @@ class NavigationSettings(EnvSettings):
             max_degree=max_degree, actions=actions,
             goal_reward=require_float("goal_reward", merged.get("goal_reward", 2.0), minimum=0.0),
             stay_cost=require_float("stay_cost", merged.get("stay_cost", 0.1), minimum=0.0),
+            positions=require_choice("positions", merged.get("positions", "absolute"),
+                                     POSITIONS),
             exclusive_nodes=require_bool("exclusive_nodes", merged.get("exclusive_nodes", False)),
             view_spec=GraphObsSpec(
                 max_nodes=n, max_edges=e, node_features=features, edge_features=1,
@@ -146,9 +153,9 @@ class NavigationCore(EpisodeCore):
         self.travelled = np.zeros(k, np.float64)
         dist = dijkstra(nav.matrix, directed=True, indices=self.starts)
         self.shortest = dist[np.arange(k), self.goals]
-        self._x = np.zeros((n, s.view_spec.node_features), np.float32)
+        self._pos = np.zeros((n, 2), np.float32)
         if graph.positions is not None:
-            self._x[:, -2:] = graph.positions
+            self._pos[:] = graph.positions
         return graph
 
     def _draw(self, rng: np.random.Generator
@@ -255,7 +262,9 @@ class NavigationCore(EpisodeCore):
     # ------------------------------------------------------------------ observation
     def node_features(self, i: int) -> np.ndarray:
         """(n, F) float32 from agent ``i``'s view (see ``SINGLE_FEATURES`` / ``MULTI_FEATURES``)."""
-        x = self._x.copy()
+        x = np.zeros((self.nav.num_nodes, self.settings.view_spec.node_features), np.float32)
+        x[:, -2:] = (self._pos[self.goals[i]] - self._pos if self.settings.positions == "to_goal"
+                     else self._pos)
         x[self.nodes[i], 0] = 1.0
         x[self.goals[i], 1] = 1.0
         if self.settings.multi:
@@ -274,7 +283,7 @@ class NavigationCore(EpisodeCore):
         x = np.zeros((n, len(STATE_FEATURES)), np.float32)
         x[:, 0] = np.bincount(self.nodes[self.active], minlength=n)
         x[:, 1] = np.bincount(self.goals[self.active], minlength=n)
-        x[:, 2:4] = self._x[:, -2:]
+        x[:, 2:4] = self._pos
         x[:, 4] = (self.max_steps - self.steps) / self.max_steps
         return x
 

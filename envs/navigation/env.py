@@ -34,7 +34,8 @@ class NavigationEnv(GraphEnv):
     | key           | shape   | meaning                                                     |
     |---------------|---------|-------------------------------------------------------------|
     | `x`           | (N, 5)  | is_agent, is_goal, visited (0/1), pos_x, pos_y (0 without   |
-    |               |         | positions; grids: column and row indices)                   |
+    |               |         | positions; grids: column and row indices); with `positions: |
+    |               |         | to_goal` the goal's position minus the node's instead       |
     | `edge_index`  | (2, E)  | directed edges (both directions), padding columns 0         |
     | `edge_attr`   | (E, 1)  | edge length                                                 |
     | `node_mask`   | (N,)    | 1 for real nodes                                            |
@@ -93,6 +94,7 @@ class NavigationEnv(GraphEnv):
     | `max_steps`       | None (4 x the graph's nodes)     | truncation bound                      |
     | `goal_reward`     | 2.0                              | goal bonus, x shortest_path_length    |
     | `stay_cost`       | 0.1                              | cost of the compass stay              |
+    | `positions`       | `"absolute"`                     | last 2 features: `"absolute"` or `"to_goal"` (goal's position - node's) |
     | `global_state`    | False                            | add the `state` key (CTDE critic)     |
 
     Default ``max_degree``: a fixed list's largest degree; 4 for grids; for other generators

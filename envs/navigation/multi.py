@@ -41,7 +41,8 @@ class NavigationParallelEnv(TeamParallelEnv):
     | 1   | `is_own_goal`     | 1 on this agent's goal                             |
     | 2   | `others_here`     | number of other active agents on the node          |
     | 3   | `visited_by_self` | 1 on nodes this agent has stood on                 |
-    | 4-5 | `pos_x`, `pos_y`  | node position (0 without positions)                |
+    | 4-5 | `pos_x`, `pos_y`  | node position (0 without positions); with          |
+    |     |                   | `positions: to_goal` own goal's position - node's  |
 
     plus ``edge_attr`` (edge length), ``action_mask``, ``agent_node`` and (neighbours mode)
     ``neighbours``, all from the agent's node.

@@ -125,6 +125,26 @@ def test_observation_layout_single_agent():
     assert sorted(np.flatnonzero(obs["x"][:, 2]).tolist()) == sorted({start, nbrs[0]})
 
 
+def test_positions_to_goal_give_each_agent_its_own_goal_minus_the_node():
+    """``positions: to_goal``: the last two columns are the agent's goal's position minus the
+    node's (its own goal for each team member); the state keeps absolute positions."""
+    graphs = {"generator": "grid", "sizes": [16]}
+    env = NavigationEnv(graphs=graphs, positions="to_goal")
+    obs, _ = env.reset(seed=2)
+    pos, n = env.core.nav.graph.positions, env.core.nav.graph.num_nodes
+    goal = int(env.core.goals[0])
+    np.testing.assert_array_equal(obs["x"][:n, 3:], pos[goal] - pos)
+    assert (obs["x"][goal, 3:] == 0).all() and (obs["x"][n:] == 0).all()
+    team = NavigationParallelEnv(graphs=graphs, num_agents=2, positions="to_goal",
+                                 global_state=True)
+    obs, _ = team.reset(seed=3)
+    goals = team.core.goals.tolist()
+    assert goals[0] != goals[1]
+    for i, agent in enumerate(["agent_0", "agent_1"]):
+        np.testing.assert_array_equal(obs[agent]["x"][:n, 4:], pos[goals[i]] - pos)
+        np.testing.assert_array_equal(obs[agent]["state"]["x"][:n, 2:4], pos)
+
+
 def test_observation_layout_multi_agent_counts_others():
     env = NavigationParallelEnv(graphs=[PATH3], num_agents=2, max_degree=2)
     for seed in range(40):
@@ -260,6 +280,7 @@ def test_penalty_mode_ignores_invalid_and_truncates():
      "max_degree"),
     ({"graphs": [TRIANGLE], "max_degree": 1}, "max_degree"),
     ({"goal_reward": -1.0}, "goal_reward"),
+    ({"positions": "relative"}, "positions"),
     ({"invalid_action": "ignore"}, "invalid_action"),
     ({"num_agents": 2}, "num_agents"),                                 # single-agent: unknown
 ])
