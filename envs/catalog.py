@@ -114,7 +114,8 @@ ENVS: dict[str, EnvEntry] = {
         "path_ratio", ("success", "path_ratio")),
     "nav-multi": EnvEntry(
         "envs.navigation:NavigationParallelEnv", True, "path_length", "min",
-        {"shortest_path": "envs.navigation:play_shortest_path_parallel"}, "shortest_path",
+        {"shortest_path": "envs.navigation:play_shortest_path_parallel",
+         "prioritised": "envs.navigation:play_prioritised"}, "shortest_path",
         "K agents, each with its own goal", "path_ratio", ("success", "path_ratio")),
     "patrol": EnvEntry(
         "envs.patrolling:PatrollingEnv", False, "avg_idleness", "min",

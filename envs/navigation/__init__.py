@@ -1,5 +1,5 @@
 """Navigation with neighbours as actions (or compass moves on grids): gymnasium and PettingZoo
-envs and their shortest-path / random baselines."""
+envs and their shortest-path / random baselines, and prioritised planning for teams."""
 
 from envs.navigation.baselines import (
     RandomPolicy,
@@ -21,6 +21,7 @@ from envs.navigation.core import (
 from envs.navigation.env import NavigationEnv
 from envs.navigation.graph import COMPASS, NavGraph
 from envs.navigation.multi import NavigationParallelEnv
+from envs.navigation.planner import PrioritisedPlanner, play_prioritised, plan_team
 
 __all__ = [
     "COMPASS",
@@ -33,8 +34,11 @@ __all__ = [
     "NavigationEnv",
     "NavigationSettings",
     "NavigationParallelEnv",
+    "PrioritisedPlanner",
     "RandomPolicy",
     "ShortestPathPolicy",
+    "plan_team",
+    "play_prioritised",
     "play_random",
     "play_random_parallel",
     "play_shortest_path",
