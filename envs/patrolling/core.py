@@ -32,15 +32,17 @@ from envs._validation import (
 from envs.contract import GraphObsSpec
 from envs.episode import EpisodeCore
 from envs.graphs import Graph, check_max_degree
+from envs.patrolling.route import ROUTE_HINTS, RouteHint, check_route_hint
 from envs.settings import EnvSettings, degree_limit
 
 #: Graphs up to this many nodes get an all-pairs "within radius" matrix at reset; larger
 #: graphs run a radius-limited BFS from each agent's node every step.
 HOP_MATRIX_MAX_NODES = 2000
 
-#: Columns of each agent's ``x``.
+#: Columns of each agent's ``x``; a ``route_hint`` appends :data:`ROUTE_FEATURE`.
 NODE_FEATURES = ("idleness", "is_self", "others_here", "in_view", "pos_x", "pos_y",
                  "lower_ids_here")
+ROUTE_FEATURE = "route_next"
 #: Columns of the global ``state``'s ``x``. ``steps_left`` (the same on every node) lets a
 #: critic see the time limit coming: the team's return shrinks towards the end of an episode.
 STATE_FEATURES = ("idleness", "agents_here", "pos_x", "pos_y", "steps_left")
@@ -62,13 +64,15 @@ class PatrolSettings(EnvSettings):
     env classes' docstrings). The default step limit is :data:`DEFAULT_MAX_STEPS`."""
 
     DEFAULT_GRAPHS: ClassVar[dict[str, Any]] = DEFAULT_GRAPHS
-    KEYS: ClassVar[tuple[str, ...]] = ("max_degree", "observation_radius", "reward")
+    KEYS: ClassVar[tuple[str, ...]] = ("max_degree", "observation_radius", "reward",
+                                       "route_hint")
     TEAM_KEYS: ClassVar[tuple[str, ...]] = ("attrition", "attrition_schedule")
     DEFAULT_TEAM_SIZE: ClassVar[int] = 3
 
     max_degree: int
     observation_radius: int | None
     reward: str
+    route_hint: str
     attrition_prob: float
     min_agents: int
     attrition_schedule: dict[int, tuple[int, ...]]
@@ -79,15 +83,16 @@ class PatrolSettings(EnvSettings):
         max_degree = degree_limit(merged, common["source"])
         prob, floor = _attrition(merged.get("attrition"), k)
         slots = max_degree + 1
+        radius = optional_int("observation_radius", merged.get("observation_radius"), minimum=0)
+        hint = require_choice("route_hint", merged.get("route_hint", "none"), tuple(ROUTE_HINTS))
+        check_route_hint(hint, radius)
+        features = len(NODE_FEATURES) + (hint != "none")
         return dict(
-            max_degree=max_degree,
-            observation_radius=optional_int("observation_radius",
-                                            merged.get("observation_radius"), minimum=0),
+            max_degree=max_degree, observation_radius=radius,
             reward=require_choice("reward", merged.get("reward", "team"), REWARDS),
-            attrition_prob=prob, min_agents=floor,
+            route_hint=hint, attrition_prob=prob, min_agents=floor,
             attrition_schedule=_attrition_schedule(merged.get("attrition_schedule"), k),
-            view_spec=GraphObsSpec(n, e, len(NODE_FEATURES), slots, max_degree=slots,
-                                   agent_node=True),
+            view_spec=GraphObsSpec(n, e, features, slots, max_degree=slots, agent_node=True),
             state_spec=GraphObsSpec(n, e, len(STATE_FEATURES), 1))
 
     def default_step_limit(self, graph: Graph) -> int:
@@ -189,6 +194,9 @@ class PatrolCore(EpisodeCore):
         self.steps = 0  # the clock of the observation below (reset() sets it too)
         self.idleness_sum = 0.0  # sum over steps of the mean idleness
         self.worst = 0
+        join = ROUTE_HINTS[cfg.route_hint]
+        self.route = RouteHint(join) if join else None
+        self._hinted: tuple[int, np.ndarray] | None = None  # (step count, hinted nodes)
         radius = cfg.observation_radius
         if radius is not None:
             # (K, n) the step of the latest visit each agent knows of. Every node counts as
@@ -320,7 +328,8 @@ class PatrolCore(EpisodeCore):
         return self.view[agent]
 
     def node_features(self, agent: int) -> np.ndarray:
-        """(n, 7) ``x`` of ``agent``, columns :data:`NODE_FEATURES`.
+        """(n, 7) ``x`` of ``agent``, columns :data:`NODE_FEATURES` (and
+        :data:`ROUTE_FEATURE`, the 8th, with a route hint: :mod:`.route`).
 
         ``lower_ids_here`` counts the teammates in view whose index is below ``agent``'s: a
         fixed priority that lets identical agents in identical views act differently (the
@@ -330,14 +339,23 @@ class PatrolCore(EpisodeCore):
         view = self.in_view(agent)
         others = self.alive.copy()
         others[agent] = False
-        x = np.zeros((n, len(NODE_FEATURES)), np.float32)
+        x = np.zeros((n, self.settings.view_spec.node_features), np.float32)
         x[:, 0] = self.seen_idleness(agent) / n
         x[self.positions[agent], 1] = 1.0
         x[:, 2] = np.bincount(self.positions[others], minlength=n) * view
         x[:, 3] = view
         x[:, 4:6] = self.pos_feat
         x[:, 6] = self.lower_ids_here(agent)
+        if self.route is not None:
+            x[self.hinted_nodes()[agent], 7] = 1.0
         return x
+
+    def hinted_nodes(self) -> np.ndarray:
+        """(K,) the route hint's node of every agent this step (computed once a step)."""
+        if self._hinted is None or self._hinted[0] != self.t:
+            self._hinted = self.t, self.route.next_nodes(
+                self.csr, self.positions, self.alive, self.t, self.neighbours)
+        return self._hinted[1]
 
     def lower_ids_here(self, agent: int) -> np.ndarray:
         """(n,) live teammates with an index below ``agent``'s on each node in its view (0

@@ -37,7 +37,9 @@ class PatrollingParallelEnv(TeamParallelEnv):
     | `x`           | (N, 7)    | idleness / n (as this agent knows it); is_self;         |
     |               |           | count of other live agents here (only in view); in_view  |
     |               |           | (0/1); pos_x; pos_y; count of those agents here whose    |
-    |               |           | index is below this agent's (only in view)               |
+    |               |           | index is below this agent's (only in view); with a       |
+    |               |           | ``route_hint``, an 8th column `route_next`: 1 on the node |
+    |               |           | the cyclic strategy moves this agent to (:mod:`.route`)  |
     | `edge_index`  | (2, E)    | directed edges (both directions), padding columns 0      |
     | `node_mask`   | (N,)      | 1 for real nodes                                         |
     | `edge_mask`   | (E,)      | 1 for real edges                                         |
@@ -120,6 +122,8 @@ class PatrollingParallelEnv(TeamParallelEnv):
     | `invalid_action`     | "mask"                  | "mask" or "penalty"                       |
     | `invalid_penalty`    | -1.0                    | added to the reward of an invalid move    |
     | `reward`             | "team"                  | "team" or "collected" (see Rewards)       |
+    | `route_hint`         | "none"                  | "cyclic" (full observability only) or     |
+    |                      |                         | "cyclic_by_id": the `route_next` column   |
 
     The default ``max_degree`` is :attr:`envs.graphs.GraphSource.max_degree`: a listed
     graph's largest degree, else the generator's bound (4 for grids, n - 1 for
