@@ -139,7 +139,7 @@ ENVS: dict[str, EnvEntry] = {
         {"exact": "envs.matching:play_exact", "greedy": "envs.matching:play_greedy",
          "random": "envs.matching:play_random"}, "exact",
         "maximum weighted matching; an action picks an edge", "matching_ratio",
-        ("matching_ratio",)),
+        ("matching_ratio",), "envs.matching:improve_final_matching"),
     "matching-multi": EnvEntry(
         "envs.matching:MaxMatchingParallelEnv", True, "matching_weight", "max",
         {"greedy": "envs.matching:play_greedy_parallel"}, "greedy",

@@ -14,11 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from envs.matching.solvers import exact_matching, greedy_matching, greedy_order
+from envs.matching.solvers import (
+    exact_matching,
+    greedy_matching,
+    greedy_order,
+    improve_matching,
+    total_weight,
+)
 from envs.rollout import play, play_parallel
 
-__all__ = ["exact_matching", "greedy_matching", "greedy_order", "play_exact", "play_greedy",
-           "play_greedy_parallel", "play_random"]
+__all__ = ["exact_matching", "greedy_matching", "greedy_order", "improve_final_matching",
+           "play_exact", "play_greedy", "play_greedy_parallel", "play_random"]
 
 
 # ---------------------------------------------------------------------------- env players
@@ -71,3 +77,20 @@ def play_greedy_parallel(env, seed: int | None = None) -> dict[str, Any]:
         return {a: int(ids[i] if i < len(ids) else ids[0]) for i, a in enumerate(env.agents)}
 
     return play_parallel(env, choose, seed)
+
+
+def improve_final_matching(env, info: dict[str, Any]) -> dict[str, Any]:
+    """The final ``info`` of the ``MaxMatchingEnv`` episode that just ended, for its matching
+    after :func:`~envs.matching.solvers.improve_matching` (local improvement at inference):
+    ``matching_weight``, ``matching_size`` and ``matching_ratio`` (when the env computed
+    one) of the improved matching, and ``swapped_edges``, how many edges it changed."""
+    state = env.unwrapped.matching
+    before = np.sort(np.array(state.chosen, np.int64))
+    ids = improve_matching(state.graph, state.weights, before)
+    weight = total_weight(state.weights, ids)
+    out = {**info, "matching_weight": weight, "matching_size": float(len(ids)),
+           "swapped_edges": int(len(np.setxor1d(ids, before)))}
+    if "reference_matching_weight" in info:
+        best = info["reference_matching_weight"]
+        out["matching_ratio"] = float(weight / best) if best > 0 else 1.0
+    return out

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 import envs.matching.solvers as matching_solvers
+from envs.catalog import entry
 from envs.matching import (
     MatchingState,
     MaxMatchingEnv,
@@ -18,6 +21,7 @@ from envs.matching import (
     play_greedy_parallel,
     play_random,
 )
+from envs.matching.solvers import improve_matching
 from tests.envs.episodes import record_episode
 from tests.envs.test_matching import PATH4, _nx_optimum, _random_weighted_graphs, _sequential_greedy
 
@@ -143,3 +147,38 @@ def test_zero_weight_reference_gives_ratio_one():
     state.pick(1)
     info = matching_solvers.episode_info(state, "exact")
     assert info["reference_matching_weight"] == 0.0 and info["matching_ratio"] == 1.0
+
+
+# ---------------------------------------------------------------------------- local improvement
+def test_improvement_re_pairs_a_matched_edge_that_greedy_cannot_undo():
+    # path 0-1-2-3, the middle edge heaviest: greedy takes it (1.5); a-b + c-d weigh 2.
+    w = np.array([1.0, 1.5, 1.0])
+    ids, _ = greedy_matching(PATH4, w)
+    assert ids.tolist() == [1]
+    assert improve_matching(PATH4, w, ids).tolist() == [0, 2]
+
+
+def test_improvement_keeps_a_valid_matching_between_greedy_and_the_optimum():
+    raised = 0
+    for graph, w in _random_weighted_graphs(60, seed=3):
+        ids, greedy_weight = greedy_matching(graph, w)
+        better = improve_matching(graph, w, ids)
+        ends = np.concatenate([graph.edges[better, 0], graph.edges[better, 1]])
+        assert len(np.unique(ends)) == len(ends)
+        weight = float(np.asarray(w, np.float64)[better].sum())
+        assert greedy_weight - 1e-6 <= weight <= exact_matching(graph, w)[1] + 1e-6
+        raised += weight > greedy_weight + 1e-6
+        # a second pass finds nothing more: the result is a local optimum
+        assert improve_matching(graph, w, better).tolist() == better.tolist()
+    assert raised > 10
+
+
+def test_the_env_improves_a_finished_episode_and_recomputes_its_ratio():
+    weighted = dataclasses.replace(PATH4, edge_weights=np.array([1.0, 1.5, 1.0]))
+    env = MaxMatchingEnv(graphs=[weighted], edge_weights="graph", reference="exact")
+    info = play_greedy(env, seed=0)
+    assert info["matching_ratio"] == pytest.approx(0.75)
+    improved = entry("matching").improver()(env, info)
+    assert improved["matching_weight"] == pytest.approx(2.0)
+    assert improved["matching_ratio"] == pytest.approx(1.0)
+    assert improved["swapped_edges"] == 3 and improved["matching_size"] == 2.0
