@@ -51,7 +51,7 @@ import numpy as np
 from envs.patrolling.core import PatrolCore
 from envs.patrolling.env import PatrollingEnv
 from envs.patrolling.multi import PatrollingParallelEnv
-from envs.patrolling.schedule import Schedule, plan
+from envs.patrolling.schedule import Replanner
 from envs.rollout import play, play_parallel
 
 
@@ -175,22 +175,14 @@ def walk_slot(core: PatrolCore, agent: int, node: int) -> int:
     return int(hit[0])
 
 
-class WalkPlayer:
+class WalkPlayer(Replanner):
     """Agents on closed walks (:func:`.schedule.plan`): planned at the first step and again
     whenever the live agents change; one instance per episode."""
 
-    def __init__(self, strategy: str = "cyclic", join: str = "assign") -> None:
-        self.strategy, self.join = strategy, join
-        self.schedule: Schedule | None = None
-        self.cache: dict = {}
-
     def slots(self, core: PatrolCore, agents: list[int]) -> list[int]:
         """The slot of each agent of ``agents`` (the live ones) this step."""
-        live = tuple(sorted(agents))
-        if self.schedule is None or self.schedule.live != live:
-            self.schedule = plan(core.csr, core.positions, live, core.t, self.strategy,
-                                 self.join, self.cache)
-        return [walk_slot(core, i, self.schedule.next_node(i, core.t)) for i in agents]
+        schedule = self.current(core.csr, core.positions, tuple(sorted(agents)), core.t)
+        return [walk_slot(core, i, schedule.next_node(i, core.t)) for i in agents]
 
 
 def play_walks(env: PatrollingParallelEnv, seed: int | None = None, strategy: str = "cyclic",

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from envs.patrolling.schedule import Schedule, plan
+from envs.patrolling.schedule import Replanner
 
 #: Values of the ``route_hint`` key and the join rule of :func:`.schedule.spread` each uses.
 ROUTE_HINTS = {"none": None, "cyclic": "assign", "cyclic_by_id": "by_id"}
@@ -38,7 +38,7 @@ def check_route_hint(hint: str, observation_radius: int | None) -> None:
             f"{observation_radius}; use route_hint='cyclic_by_id' with a radius")
 
 
-class RouteHint:
+class RouteHint(Replanner):
     """One episode's cyclic schedule and the hinted node of each agent.
 
     Args:
@@ -46,9 +46,8 @@ class RouteHint:
     """
 
     def __init__(self, join: str) -> None:
-        self.join = join
-        self.schedule: Schedule | None = None
-        self.cache: dict = {}
+        super().__init__("cyclic", join)
+        self.hops_to: dict[int, np.ndarray] = {}  # slot node -> hop distances to it
 
     def next_nodes(self, csr, positions: np.ndarray, alive: np.ndarray, t: int,
                    neighbours: np.ndarray) -> np.ndarray:
@@ -58,15 +57,16 @@ class RouteHint:
         ``neighbours`` is the core's (n, D + 1) move table: row v lists v and its neighbours.
         """
         live = tuple(int(a) for a in np.flatnonzero(alive))
-        if self.schedule is None or self.schedule.live != live:
-            self.schedule = plan(csr, positions, live, t, "cyclic", self.join, self.cache)
+        schedule = self.current(csr, positions, live, t)
         hinted = positions.copy()
         for agent in live:
-            here, goal = int(positions[agent]), self.schedule.next_node(agent, t)
+            here, goal = int(positions[agent]), schedule.next_node(agent, t)
             moves = neighbours[here]
             if (moves == goal).any():
                 hinted[agent] = goal
             else:  # off schedule: one step of a shortest path towards the slot
-                hops = dijkstra(csr, directed=False, unweighted=True, indices=goal)
-                hinted[agent] = moves[np.argmin(hops[moves])]
+                if goal not in self.hops_to:
+                    self.hops_to[goal] = dijkstra(csr, directed=False, unweighted=True,
+                                                  indices=goal)
+                hinted[agent] = moves[np.argmin(self.hops_to[goal][moves])]
         return hinted

@@ -151,6 +151,23 @@ def plan(csr: csr_matrix, positions: np.ndarray, live: tuple[int, ...], t0: int,
     return schedule
 
 
+class Replanner:
+    """One episode's :class:`Schedule` of the live agents: planned (:func:`plan`) at the
+    first call and again whenever the live agents change; walks cached between plans."""
+
+    def __init__(self, strategy: str = "cyclic", join: str = "assign") -> None:
+        self.strategy, self.join = strategy, join
+        self.schedule: Schedule | None = None
+        self.cache: dict = {}
+
+    def current(self, csr: csr_matrix, positions: np.ndarray, live: tuple[int, ...],
+                t: int) -> Schedule:
+        """The schedule of the ``live`` agents (sorted ids) at step count ``t``."""
+        if self.schedule is None or self.schedule.live != live:
+            self.schedule = plan(csr, positions, live, t, self.strategy, self.join, self.cache)
+        return self.schedule
+
+
 def _walks(csr: csr_matrix, nodes: np.ndarray, k: int, cache: dict) -> list[np.ndarray]:
     """The closed walks of the k regions of the connected set ``nodes`` (cached)."""
     key = (int(nodes[0]), len(nodes), k)
