@@ -7,15 +7,17 @@ widths F, Fe and the config.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
+import torch
 from torch import Tensor, nn
 from torch_geometric.nn import GCNConv, GINConv, GINEConv, SAGEConv
 
 from rllib_gnn.nn.attention import PLANNED_CONVS, FastGATv2Conv, FastTransformerConv, plan_edges
 
 __all__ = ["ACTIVATIONS", "ENCODERS", "EDGE_AWARE_ENCODERS", "NORMS", "GraphEncoder",
-           "make_activation", "mlp"]
+           "csr_adjacency", "make_activation", "mlp"]
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
@@ -80,6 +82,30 @@ ENCODERS: dict[str, Callable[[int, int | None, int, str], nn.Module]] = {
     "transformer": _transformer,
 }
 
+#: Convolutions that aggregate by a sparse matrix product when given PyG's ``adj_t`` (a
+#: CSR adjacency, row = target): the same mean / sum as gathering one message per edge, but
+#: with no (E, d) message tensor, forward or backward (sage 2 x 128 on 1,024 MVC graphs:
+#: 11 -> 3.5 ms a layer, forward and backward).
+SPARSE_CONVS = (SAGEConv, GINConv)
+# torch says once per process that CSR tensors are "beta"; PyG's own sparse path uses them.
+warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta",
+                        category=UserWarning)
+
+
+def csr_adjacency(edge_index: Tensor, num_nodes: int) -> Tensor:
+    """PyG's ``adj_t`` of ``edge_index`` (2, E): a (V, V) sparse CSR tensor of ones, row =
+    target, one entry per edge. Repeated edges stay repeated (PyG's
+    ``to_torch_csr_tensor`` would merge them), so a mean or sum over the row is exactly
+    the per-edge gather-and-scatter's."""
+    source, target = edge_index[0], edge_index[1]
+    order = torch.argsort(target * num_nodes + source)
+    crow = edge_index.new_zeros(num_nodes + 1)
+    torch.cumsum(torch.bincount(target, minlength=num_nodes), 0, out=crow[1:])
+    ones = torch.ones(source.numel(), device=edge_index.device)
+    return torch.sparse_csr_tensor(crow, source[order], ones, (num_nodes, num_nodes),
+                                   check_invariants=False)  # valid by construction
+
+
 #: Encoders whose convolutions read ``edge_attr`` (the others ignore edge features).
 EDGE_AWARE_ENCODERS = frozenset({"gat", "gine", "transformer"})
 #: Encoders that cannot run without edge features.
@@ -107,7 +133,9 @@ class GraphEncoder(nn.Module):
     features when ``edge_dim`` is given, the others ignore them. GATv2Conv and
     TransformerConv run as :class:`~rllib_gnn.nn.attention.FastGATv2Conv` and
     :class:`~rllib_gnn.nn.attention.FastTransformerConv` (PyG's parameters and function,
-    cheaper operations), sharing one edge sort per forward pass. :math:`\mathrm{Norm}` is
+    cheaper operations), sharing one edge sort per forward pass; SAGEConv and GINConv
+    aggregate through one CSR adjacency per forward pass (:func:`csr_adjacency`, PyG's
+    ``adj_t`` path). :math:`\mathrm{Norm}` is
     the identity or a per-node LayerNorm (it never mixes nodes, graphs or padding).
 
     Args:
@@ -174,7 +202,9 @@ class GraphEncoder(nn.Module):
         use_edges = self.edge_dim is not None
         kwargs = {}
         first = self.convs[0]
-        if isinstance(first, PLANNED_CONVS):  # one edge sort shared by every layer
+        if isinstance(first, SPARSE_CONVS):  # one CSR adjacency shared by every layer
+            edge_index = csr_adjacency(edge_index, h.size(0))
+        elif isinstance(first, PLANNED_CONVS):  # one edge sort shared by every layer
             kwargs["plan"] = plan_edges(
                 edge_index, edge_attr if use_edges else None, h.size(0),
                 self_loops=getattr(first, "add_self_loops", False),
