@@ -25,6 +25,7 @@ from typing import Any
 
 import gymnasium as gym
 import torch
+import tree
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.apis import InferenceOnlyAPI, ValueFunctionAPI
 from ray.rllib.core.rl_module.torch import TorchRLModule
@@ -76,8 +77,12 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
     Outputs:
         ``_forward`` / ``_forward_train`` return ``ACTION_DIST_INPUTS`` (the head's
         ``dist_inputs``: (B, A) masked logits, or the ``gaussian`` head's (B, 3N)) and
-        ``EMBEDDINGS`` (B, d_v), the value head's input, which ``compute_values`` reuses. ``_forward_inference`` / ``_forward_exploration`` (the env-runner paths)
-        leave ``EMBEDDINGS`` out: RLlib would store every module output in the episodes.
+        ``EMBEDDINGS`` (B, d_v), the value head's input, which ``compute_values`` reuses.
+        ``_forward_inference`` / ``_forward_exploration`` (the env-runner paths) leave
+        ``EMBEDDINGS`` out: RLlib would store every module output in the episodes. With the
+        shared critic, exploration also returns ``VF_PREDS`` (B,): the value head on the
+        embedding the action already needed, so GAE need not encode the batch again
+        (:meth:`compute_values`).
     """
 
     # ------------------------------------------------------------------ build
@@ -139,8 +144,10 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
 
     @override(InferenceOnlyAPI)
     def get_non_inference_attributes(self) -> list[str]:
-        """The critic's parts: env runners (inference_only=True) build without them."""
-        return ["value_mlp", "critic_encoder", "critic_pool"]
+        """The critic's parts: env runners (inference_only=True) build without them, but
+        for the shared critic's value MLP, which exploration runs (``VF_PREDS``)."""
+        own_encoder = ["critic_encoder", "critic_pool"]
+        return own_encoder if self.graph_config.critic == "shared" else ["value_mlp", *own_encoder]
 
     # ------------------------------------------------------------------ parts
     @staticmethod
@@ -201,20 +208,41 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
 
     @override(TorchRLModule)
     def _forward_inference(self, batch: dict[str, Any], **kwargs) -> dict[str, Tensor]:
-        """The distribution's inputs only, without autograd (the env runners' path)."""
+        """The distribution's inputs only, without autograd (acting greedily, evaluating)."""
         with torch.no_grad():
             return self._run(batch, with_embeddings=False)
 
-    # RLlib's defaults route both env-runner paths to ``_forward``, which also returns the
-    # embeddings; exploration samples from the same logits, so it is the inference pass.
-    _forward_exploration = _forward_inference
+    @override(TorchRLModule)
+    def _forward_exploration(self, batch: dict[str, Any], **kwargs) -> dict[str, Tensor]:
+        """The env runners' sampling pass: the distribution's inputs, and with the shared
+        critic the value estimates ``VF_PREDS`` (B,) of the sampling weights (RLlib's
+        defaults would route it to ``_forward``, with autograd and the embeddings)."""
+        with torch.no_grad():
+            if self.graph_config.critic != "shared":
+                return self._run(batch, with_embeddings=False)
+            out = self._run(batch, with_embeddings=True)
+            out[Columns.VF_PREDS] = self.value_mlp(out.pop(Columns.EMBEDDINGS)).squeeze(-1)
+            return out
 
     @override(ValueFunctionAPI)
     def compute_values(self, batch: dict[str, Any], embeddings: Tensor | None = None) -> Tensor:
-        """Value estimates (B,); reuses ``embeddings`` (from ``_forward``) when given."""
-        if self.inference_only:
+        """Value estimates (B,); reuses ``embeddings`` (from ``_forward``) when given.
+
+        A train batch that carries the sampled ``VF_PREDS`` and PPO's ``LOSS_MASK`` (GAE's
+        call) keeps the sampled values and encodes only the rows the loss masks out: the
+        timestep RLlib appends to each episode chunk, whose value is the bootstrap.
+        """
+        if self.inference_only and self.graph_config.critic != "shared":
             raise ValueError("this GraphRLModule was built inference_only (no critic); "
                              "build it with inference_only=False to compute values")
-        if embeddings is None:
-            embeddings = self._critic_features(batch[Columns.OBS])
-        return self.value_mlp(embeddings).squeeze(-1)
+        if embeddings is not None:
+            return self.value_mlp(embeddings).squeeze(-1)
+        sampled, loss_mask = batch.get(Columns.VF_PREDS), batch.get(Columns.LOSS_MASK)
+        if sampled is None or loss_mask is None:
+            return self.value_mlp(self._critic_features(batch[Columns.OBS])).squeeze(-1)
+        rows = torch.nonzero(~loss_mask.bool(), as_tuple=True)[0]
+        values = sampled.detach().to(self.value_mlp[0].weight.dtype).clone()
+        if len(rows):
+            obs = tree.map_structure(lambda column: column[rows], batch[Columns.OBS])
+            values[rows] = self.value_mlp(self._critic_features(obs)).squeeze(-1)
+        return values
