@@ -24,6 +24,7 @@ from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from rllib_gnn.nn.module import GraphRLModule
 from rllib_gnn.nn.q_module import GraphQModule
 from rllib_gnn.training.overlap import GraphPPO
+from rllib_gnn.training.ppo_learner import GraphPPOLearner
 
 
 class InferenceOnlyEnvRunners:
@@ -54,6 +55,10 @@ class GraphPPOConfig(InferenceOnlyEnvRunners, PPOConfig):
         if sample_during_update is not NotProvided:
             self.sample_during_update = bool(sample_during_update)
         return super().training(**kwargs)
+
+    def get_default_learner_class(self) -> type:
+        """RLlib's torch PPO learner, choosing the update's threads per minibatch."""
+        return GraphPPOLearner
 
 
 class GraphAPPOConfig(InferenceOnlyEnvRunners, APPOConfig):

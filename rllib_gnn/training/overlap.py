@@ -10,11 +10,13 @@ PPO's loss already divides by the probabilities the batch was sampled with (its
 env step is measured in ``README.md`` (``benchmarks/mvc_quality.py``).
 
 Overlap needs the two to run at once: the update's torch kernels release Python's GIL, the
-env runner's Python work holds it. The process runs on :data:`SAMPLING_THREADS` torch thread
-during an overlapped step: one core samples while the other updates (two update threads
-contend with the sampler: 1,680 against 1,739 env steps/s quiet, 1,074 against 1,358 with
-a busy core). It is for the local env runner (``num_env_runners: 0``): remote env runners
-already sample in their own processes.
+env runner's Python work holds it. The sampler thread runs on :data:`SAMPLING_THREADS`
+torch thread, and so does the update while :data:`BACKGROUND_SAMPLING` is set: one core
+samples while the other updates (two update threads contend with the sampler: 1,680
+against 1,739 env steps/s quiet, 1,074 against 1,358 with a busy core). Once the sample is
+done the learner's remaining minibatches take all the process's threads
+(:class:`~rllib_gnn.training.ppo_learner.GraphPPOLearner`). It is for the local env runner
+(``num_env_runners: 0``): remote env runners already sample in their own processes.
 
 :meth:`GraphPPO.get_module` returns the learner's module then (the latest weights). Around
 the pending sample: a checkpoint (``get_state``) and ``stop`` wait for it first
@@ -40,7 +42,7 @@ from ray.rllib.utils.metrics import (
     TIMERS,
 )
 
-from rllib_gnn.training.threads import SAMPLING_THREADS, torch_threads
+from rllib_gnn.training.threads import BACKGROUND_SAMPLING, SAMPLING_THREADS, torch_threads
 
 __all__ = ["GraphPPO"]
 
@@ -89,11 +91,20 @@ class GraphPPO(PPO):
         if self._sampler is None:
             self._sampler = concurrent.futures.ThreadPoolExecutor(
                 1, thread_name_prefix="rllib-gnn-sampler")
-        self._pending = self._sampler.submit(
-            synchronous_parallel_sample, worker_set=self.env_runner_group,
-            max_env_steps=self.config.total_train_batch_size,
-            sample_timeout_s=self.config.sample_timeout_s, _uses_new_env_runners=True,
-            _return_metrics=True)
+        BACKGROUND_SAMPLING.set()  # before the submit: the update must see it at once
+        self._pending = self._sampler.submit(self._sample)
+
+    def _sample(self) -> Any:
+        """One train batch from the env runner (in the sampler thread)."""
+        try:
+            with torch_threads(SAMPLING_THREADS):  # this thread's own count
+                return synchronous_parallel_sample(
+                    worker_set=self.env_runner_group,
+                    max_env_steps=self.config.total_train_batch_size,
+                    sample_timeout_s=self.config.sample_timeout_s, _uses_new_env_runners=True,
+                    _return_metrics=True)
+        finally:
+            BACKGROUND_SAMPLING.clear()
 
     def _settle_sample(self) -> None:
         """Wait until no sample is running (its batch stays pending for the next step)."""

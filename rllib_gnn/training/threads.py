@@ -11,7 +11,8 @@ Two kinds of torch work run in a training run, and they want different threads:
 - **The learner's update**: minibatches of thousands of nodes, where more threads pay off.
   It keeps the threads of the CPUs its process was given (Ray sets ``OMP_NUM_THREADS`` to
   the process's ``num_cpus``: ``resources.num_cpus_for_main_process`` for the local learner,
-  ``learners.num_cpus_per_learner`` for remote ones).
+  ``learners.num_cpus_per_learner`` for remote ones), but for the minibatches that run
+  while the same process samples in the background (:func:`update_threads`).
 
 Every process of a run also gets :data:`PROCESS_ENV` before torch loads: OpenMP threads
 that wait for work sleep rather than spin, so an idle learner thread never steals the core
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,6 +51,17 @@ def torch_threads(count: int) -> Iterator[None]:
     finally:
         if torch.get_num_threads() != before:
             torch.set_num_threads(before)
+
+
+#: Set while this process samples in a background thread (``sample_during_update``).
+BACKGROUND_SAMPLING = threading.Event()
+
+
+def update_threads(process_threads: int) -> int:
+    """Torch threads for the next step of a learner's update: :data:`SAMPLING_THREADS`
+    while this process samples in the background (the sampler holds a core), else
+    ``process_threads``, all the process was given."""
+    return SAMPLING_THREADS if BACKGROUND_SAMPLING.is_set() else process_threads
 
 
 def runtime_env() -> dict[str, Any]:
