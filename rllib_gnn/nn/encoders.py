@@ -13,10 +13,12 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 from torch_geometric.nn import GCNConv, GINConv, GINEConv, SAGEConv
+from torch_geometric.utils import spmm
 
 from rllib_gnn.nn.attention import PLANNED_CONVS, FastGATv2Conv, FastTransformerConv, plan_edges
 
-__all__ = ["ACTIVATIONS", "ENCODERS", "EDGE_AWARE_ENCODERS", "NORMS", "GraphEncoder",
+__all__ = ["ACTIVATIONS", "BFLOAT16_ENCODERS", "ENCODERS", "EDGE_AWARE_ENCODERS", "NORMS",
+           "GraphEncoder",
            "csr_adjacency", "make_activation", "mlp"]
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
@@ -55,12 +57,30 @@ def _gat(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.M
     return FastGATv2Conv(hidden, hidden, heads=heads, concat=False, edge_dim=edge_dim)
 
 
+class _AggregateInAdjacencyDtype:
+    """Conv mixin: the sparse product runs in the CSR adjacency's float32, outside any
+    autocast (torch's CPU CSR product takes no bfloat16, which autocast would cast to)."""
+
+    def message_and_aggregate(self, adj_t: Tensor, x: Tensor | tuple[Tensor, ...]) -> Tensor:
+        x = x[0] if isinstance(x, tuple) else x
+        with torch.autocast(x.device.type, enabled=False):
+            return spmm(adj_t, x.to(adj_t.dtype), reduce=self.aggr)
+
+
+class _SAGEConv(_AggregateInAdjacencyDtype, SAGEConv):
+    """PyG's SAGEConv (same parameters and function), aggregating in float32."""
+
+
+class _GINConv(_AggregateInAdjacencyDtype, GINConv):
+    """PyG's GINConv (same parameters and function), aggregating in float32."""
+
+
 def _sage(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.Module:
-    return SAGEConv(hidden, hidden)
+    return _SAGEConv(hidden, hidden)
 
 
 def _gin(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.Module:
-    return GINConv(mlp([hidden, hidden, hidden], activation), train_eps=True)
+    return _GINConv(mlp([hidden, hidden, hidden], activation), train_eps=True)
 
 
 def _gine(hidden: int, edge_dim: int | None, heads: int, activation: str) -> nn.Module:
@@ -87,6 +107,9 @@ ENCODERS: dict[str, Callable[[int, int | None, int, str], nn.Module]] = {
 #: with no (E, d) message tensor, forward or backward (sage 2 x 128 on 1,024 MVC graphs:
 #: 11 -> 3.5 ms a layer, forward and backward).
 SPARSE_CONVS = (SAGEConv, GINConv)
+#: Encoders that may train under bfloat16 autocast (``model.train_precision``): their
+#: aggregation stays float32 (the others sum messages in bfloat16, which loses too much).
+BFLOAT16_ENCODERS = frozenset({"gin", "sage"})
 # torch says once per process that CSR tensors are "beta"; PyG's own sparse path uses them.
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta",
                         category=UserWarning)

@@ -18,6 +18,12 @@ key                default    allowed
 ``critic``         ``shared`` ``shared`` (value MLP on the actor's graph embedding),
                               ``separate`` (own encoder on the agent's observation),
                               ``central`` (own encoder on ``obs["state"]``, CTDE)
+``train_precision`` ``float32`` ``float32``, ``bfloat16`` (``forward_train`` under
+                              ``torch.autocast``: matrix products in bfloat16; weights,
+                              gradients, outputs and the loss in float32; ``sage`` and
+                              ``gin`` only), ``auto`` (bfloat16 for those where the
+                              learner's device computes it natively: a CPU with
+                              AVX512-BF16 or AMX, a GPU that supports it)
 =================  =========  ==========================================================
 
 Keys that RLlib's algorithm configs add on their own (PPO adds ``vf_share_layers``) are
@@ -42,13 +48,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from envs._validation import reject_unknown, require_choice, require_float, require_int
-from rllib_gnn.nn.encoders import ACTIVATIONS, ENCODERS, NORMS
+from rllib_gnn.nn.encoders import ACTIVATIONS, BFLOAT16_ENCODERS, ENCODERS, NORMS
 from rllib_gnn.nn.heads import HEADS
 from rllib_gnn.nn.pooling import POOLINGS
 
-__all__ = ["CRITICS", "RLLIB_AUTO_KEYS", "GraphModelConfig", "validate_model_config"]
+__all__ = ["CRITICS", "PRECISIONS", "RLLIB_AUTO_KEYS", "GraphModelConfig",
+           "validate_model_config"]
 
 CRITICS = ("shared", "separate", "central")
+PRECISIONS = ("float32", "bfloat16", "auto")
 
 #: Keys RLlib's ``AlgorithmConfig._model_config_auto_includes`` merge into every module's
 #: model_config (PPO/APPO: vf_share_layers; SAC/IQL: twin_q; DQN: ...). Ignored.
@@ -75,6 +83,7 @@ class GraphModelConfig:
     head: str = "fixed"
     head_hidden: int = 64
     critic: str = "shared"
+    train_precision: str = "float32"
 
     def __post_init__(self) -> None:
         def key(name: str) -> str:
@@ -93,6 +102,12 @@ class GraphModelConfig:
         require_choice(key("head"), self.head, list(HEADS))
         require_int(key("head_hidden"), self.head_hidden, minimum=1)
         require_choice(key("critic"), self.critic, list(CRITICS))
+        require_choice(key("train_precision"), self.train_precision, list(PRECISIONS))
+        if self.train_precision == "bfloat16" and self.encoder not in BFLOAT16_ENCODERS:
+            raise ValueError(
+                f"{key('train_precision')} 'bfloat16' is for the encoders "
+                f"{sorted(BFLOAT16_ENCODERS)}, got encoder {self.encoder!r} (its messages "
+                f"would be summed in bfloat16); use 'float32' or 'auto'")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of every key (what RLlib passes back as ``module.model_config``)."""

@@ -37,6 +37,7 @@ from rllib_gnn.nn.encoders import EDGE_REQUIRED_ENCODERS, GraphEncoder, mlp
 from rllib_gnn.nn.heads import build_head, gather_nodes
 from rllib_gnn.nn.model_config import GraphModelConfig, validate_model_config
 from rllib_gnn.nn.pooling import GraphPooling
+from rllib_gnn.nn.precision import train_autocast
 
 __all__ = ["GraphRLModule"]
 
@@ -205,6 +206,16 @@ class GraphRLModule(TorchRLModule, ValueFunctionAPI, InferenceOnlyAPI):
         """The distribution's inputs and the value head's input embeddings (used by
         ``forward_train``)."""
         return self._run(batch, with_embeddings=True)
+
+    @override(TorchRLModule)
+    def _forward_train(self, batch: dict[str, Any], **kwargs) -> dict[str, Tensor]:
+        """``_forward`` for the learner, under bfloat16 autocast where ``train_precision``
+        asks (:mod:`rllib_gnn.nn.precision`); the outputs are float32 either way."""
+        device = self.encoder.input.weight.device
+        cfg = self.graph_config
+        with train_autocast(cfg.train_precision, cfg.encoder, device):
+            out = self._run(batch, with_embeddings=True)
+        return {key: value.float() for key, value in out.items()}
 
     @override(TorchRLModule)
     def _forward_inference(self, batch: dict[str, Any], **kwargs) -> dict[str, Tensor]:

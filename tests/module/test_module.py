@@ -61,6 +61,7 @@ def test_unknown_key_is_one_line_listing_the_allowed_keys():
     ("hidden", 0, "model_config['hidden'] must be an integer >= 1"),
     ("residual", "yes", "model_config['residual'] must be True or False"),
     ("dropout", 1.5, "model_config['dropout'] must be in"),
+    ("train_precision", "fp16", "model_config['train_precision'] must be one of"),
 ])
 def test_bad_values_are_rejected(key, value, fragment):
     with pytest.raises(ValueError, match=r"^" + re.escape(fragment)):
