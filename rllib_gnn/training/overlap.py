@@ -96,13 +96,12 @@ class GraphPPO(PPO):
 
     def _sample(self) -> Any:
         """One train batch from the env runner (in the sampler thread)."""
-        try:
-            with torch_threads(SAMPLING_THREADS):  # this thread's own count
-                return synchronous_parallel_sample(
-                    worker_set=self.env_runner_group,
-                    max_env_steps=self.config.total_train_batch_size,
-                    sample_timeout_s=self.config.sample_timeout_s, _uses_new_env_runners=True,
-                    _return_metrics=True)
+        try:  # the env runner sets this thread's torch threads (threads.SmallBatchSampling)
+            return synchronous_parallel_sample(
+                worker_set=self.env_runner_group,
+                max_env_steps=self.config.total_train_batch_size,
+                sample_timeout_s=self.config.sample_timeout_s, _uses_new_env_runners=True,
+                _return_metrics=True)
         finally:
             BACKGROUND_SAMPLING.clear()
 

@@ -74,13 +74,11 @@ def runtime_env() -> dict[str, Any]:
 class SmallBatchSampling:
     """EnvRunner mixin: sampling runs on :data:`SAMPLING_THREADS` torch thread(s), so the
     local env runner of a trial that also hosts the learner switches to one thread while it
-    samples and back for the update. Not while the sampling overlaps the update
-    (``sample_during_update``): the thread count is the process's, and
-    :class:`~rllib_gnn.training.overlap.GraphPPO` sets it for both."""
+    samples and back for the update. It sets the count of the thread that samples, which
+    is :class:`~rllib_gnn.training.overlap.GraphPPO`'s background thread while sampling
+    overlaps the update."""
 
     def sample(self, *args: Any, **kwargs: Any) -> Any:
-        if getattr(getattr(self, "config", None), "sample_during_update", False):
-            return super().sample(*args, **kwargs)  # GraphPPO sets the threads for both
         with torch_threads(SAMPLING_THREADS):
             return super().sample(*args, **kwargs)
 
